@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint fmt bench db-migrate db-upgrade system-deps install clean
+
+# WeasyPrint renders with Pango; install it from Debian when the machine lacks it.
+system-deps:
+	@ldconfig -p | grep -q 'libpango-1.0.so' || { \
+		echo "Installing Pango and fonts for WeasyPrint (Debian packages)"; \
+		apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: system-deps $(STAMP)
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@$(FLASK) demo-logins
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	@for f in bench/*.py; do [ -e "$$f" ] || continue; echo "# $$f"; $(BIN)/python "$$f" || exit 1; done
+
+db-migrate: install
+	$(FLASK) db migrate -m "$(m)"
+
+db-upgrade: install
+	$(FLASK) db upgrade
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""Case Conference: the app factory."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
+
+from conference.errors import DomainError
+from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from config import CONFIGS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Endpoints reachable without signing in; everything else is denied by default.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"})
+
+
+def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
+    """Build the app for a configuration ("development", "production", "testing")."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    name = config_name or os.environ.get("CONFERENCE_CONFIG", "development")
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set; production needs one in the environment.")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app)
+    bootstrap.init_app(app)
+
+    from conference import models  # noqa: F401 - the complete metadata
+
+    _register_blueprints(app)
+    _register_login(app)
+    _register_errors(app)
+    _register_templates(app)
+
+    from conference.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from conference.auth.views import bp as auth_bp
+    from conference.cases.views import bp as cases_bp
+    from conference.home.views import bp as home_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(cases_bp)
+
+
+def _register_login(app: Flask) -> None:
+    from conference.auth.models import User
+    from conference.panels.models import Membership, Panel
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        # Memberships, panels and their agencies in one go: every access check reads them.
+        user = db.session.scalar(
+            sa.select(User)
+            .where(User.id == int(user_id))
+            .options(
+                selectinload(User.memberships)
+                .joinedload(Membership.panel)
+                .selectinload(Panel.agency_tiers)
+            )
+        )
+        return user if user is not None and user.active else None
+
+    @app.before_request
+    def require_login() -> Any:
+        # Unknown paths too: a 404 for anonymous visitors would tell which paths exist.
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> tuple[str, int]:
+        db.session.rollback()
+        return render_template(
+            "errors/error.html", code=error.status_code, message=error.message
+        ), error.status_code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = "The form had expired or was not sent from this site. Please try again."
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        return render_template(
+            "errors/error.html", code=error.code, message=error.description
+        ), error.code
+
+
+def _register_templates(app: Flask) -> None:
+    from conference import formatting, labels
+    from conference.auth import permissions
+
+    app.jinja_env.globals.update(
+        permissions=permissions,
+        label=labels.label,
+    )
+    app.jinja_env.filters.update(
+        local_datetime=formatting.local_datetime,
+        local_date=formatting.local_date,
+        long_date=formatting.long_date,
+    )

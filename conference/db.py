@@ -1,0 +1,116 @@
+"""The declarative base, column classification helpers and the aware-UTC datetime type."""
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware (SQLite drops tzinfo)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+_METADATA = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Base(DeclarativeBase):
+    metadata = _METADATA
+    # Given as a registry (not a class attribute) so that Flask-SQLAlchemy can copy the base.
+    registry = registry(
+        metadata=_METADATA,
+        type_annotation_map={
+            datetime: UTCDateTime(),
+            enum.Enum: sa.Enum(
+                enum.Enum,
+                native_enum=False,
+                length=40,
+                values_callable=lambda members: [member.value for member in members],
+                validate_strings=True,
+            ),
+            dict[str, Any]: sa.JSON(),
+            list[str]: sa.JSON(),
+        },
+    )
+
+
+class Classification(enum.StrEnum):
+    """What a column may be used for in generated documents (DESIGN §4)."""
+
+    RESTRICTED = "restricted"  # identity and sensitive narrative: never in a document
+    NEED_TO_KNOW = "need_to_know"  # may appear in agendas, minutes and extracts
+    INTERNAL = "internal"  # ids, timestamps, states, credentials: for the app only
+
+
+def _classified(classification: Classification, *args: Any, **kwargs: Any) -> MappedColumn[Any]:
+    info = dict(kwargs.pop("info", {}))
+    info["classification"] = classification.value
+    return mapped_column(*args, info=info, **kwargs)
+
+
+def restricted(*args: Any, **kwargs: Any) -> MappedColumn[Any]:
+    """A column of personal identity or sensitive narrative; never in a generated document."""
+    return _classified(Classification.RESTRICTED, *args, **kwargs)
+
+
+def need_to_know(*args: Any, **kwargs: Any) -> MappedColumn[Any]:
+    """A column that may appear in agendas, minutes and extracts."""
+    return _classified(Classification.NEED_TO_KNOW, *args, **kwargs)
+
+
+def internal(*args: Any, **kwargs: Any) -> MappedColumn[Any]:
+    """A column for the app's own bookkeeping: ids, timestamps, states, credentials."""
+    return _classified(Classification.INTERNAL, *args, **kwargs)
+
+
+def primary_key() -> MappedColumn[Any]:
+    """The integer surrogate key every table has."""
+    return internal(primary_key=True)
+
+
+def created_at() -> MappedColumn[Any]:
+    """When the row was written; set by the service from its `now`."""
+    return internal(UTCDateTime())
+
+
+def classification_of(column: sa.Column[Any]) -> str | None:
+    """The declared classification of a column, or None when it has none."""
+    return column.info.get("classification")
+
+
+def utcnow() -> datetime:
+    """The current aware UTC time; only entry points call it, and pass `now` down."""
+    return datetime.now(UTC)
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Alembic hook: write our UTC type as the plain column type it stores."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

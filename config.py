@@ -1,0 +1,72 @@
+"""Configuration classes. The defaults run with no environment: SQLite in instance/."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def database_url(raw: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short form."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _development_secret_key() -> str:
+    """Keep one random key per checkout so that development sessions survive a restart."""
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'conference.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a conference day, so a long sitting does not lose a form
+    EXPORTS_DIR = os.environ.get("EXPORTS_DIR", str(BASE_DIR / "exports"))
+    CASES_PER_PAGE = 25
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105 - fixed key for the test client only
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    WTF_CSRF_ENABLED = False
+    EXPORTS_DIR = str(INSTANCE_DIR / "test-exports")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}

@@ -1,0 +1,73 @@
+"""The local service directory and referrals of cases to services."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, relationship
+
+from conference.cases.models import Case, LegalBasis
+from conference.db import created_at, internal, need_to_know, primary_key, restricted
+from conference.extensions import Model
+
+
+class ServiceKind(enum.StrEnum):
+    EXIT_PROGRAMME = "exit_programme"
+    MENTORING = "mentoring"
+    MENTAL_HEALTH = "mental_health"
+    YOUTH_WORK = "youth_work"
+    FAMILY_COUNSELLING = "family_counselling"
+    VICTIM_SUPPORT = "victim_support"
+    RELIGIOUS_SUPPORT = "religious_support"
+    OTHER = "other"
+
+
+class ServiceReferralStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    CONSENT_SOUGHT = "consent_sought"
+    REFERRED = "referred"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COMPLETED = "completed"
+
+
+class Service(Model):
+    """A local service a case can be referred to."""
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = primary_key()
+    panel_id: Mapped[int] = internal(sa.ForeignKey("panel.id"), index=True)
+    name: Mapped[str] = need_to_know(sa.String(160))
+    provider: Mapped[str] = need_to_know(sa.String(160))
+    kind: Mapped[ServiceKind] = need_to_know()
+    min_age: Mapped[int | None] = internal()
+    max_age: Mapped[int | None] = internal()
+    languages: Mapped[str] = internal(sa.String(200), default="")
+    contact: Mapped[str] = internal(sa.String(300), default="")
+    active: Mapped[bool] = internal(default=True)
+
+
+class ServiceReferral(Model):
+    """A case referred to a service; `referred` needs consent or a recorded legal basis."""
+
+    __tablename__ = "service_referral"
+
+    id: Mapped[int] = primary_key()
+    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)
+    service_id: Mapped[int] = internal(sa.ForeignKey("service.id"), index=True)
+    recommendation_id: Mapped[int | None] = internal(sa.ForeignKey("recommendation.id"))
+    status: Mapped[ServiceReferralStatus] = need_to_know(default=ServiceReferralStatus.PROPOSED)
+    guided: Mapped[bool] = need_to_know(default=False)
+    consent_id: Mapped[int | None] = internal(sa.ForeignKey("consent_record.id"))
+    legal_basis: Mapped[LegalBasis | None] = internal()
+    note: Mapped[str] = restricted(sa.Text, default="")
+    created_at: Mapped[datetime] = created_at()
+    created_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = internal()
+    version_id: Mapped[int] = internal(default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy's own hook
+
+    case: Mapped[Case] = relationship()
+    service: Mapped[Service] = relationship()

@@ -1,0 +1,191 @@
+"""Meetings, attendance, agenda items, recommendations and each agency's position."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, relationship
+
+from conference.auth.models import Agency, User
+from conference.cases.models import Case, RiskLevel
+from conference.db import created_at, internal, need_to_know, primary_key
+from conference.extensions import Model
+from conference.panels.models import Panel
+
+
+class MeetingStatus(enum.StrEnum):
+    PLANNED = "planned"
+    AGENDA_PUBLISHED = "agenda_published"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+    MINUTES_SIGNED = "minutes_signed"
+
+
+class AttendanceStatus(enum.StrEnum):
+    INVITED = "invited"
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+    ABSENT = "absent"
+
+
+class AttendeeRole(enum.StrEnum):
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class AgendaItemKind(enum.StrEnum):
+    ACTION_REVIEW = "action_review"  # the standing first item: last meeting's open actions
+    CASE = "case"
+    GENERAL = "general"
+
+
+class ItemOutcome(enum.StrEnum):
+    DISCUSSED = "discussed"
+    DEFERRED = "deferred"
+    NOT_REACHED = "not_reached"
+
+
+class RecommendationKind(enum.StrEnum):
+    SUPPORT_MEASURE = "support_measure"
+    SERVICE_REFERRAL = "service_referral"
+    CRIMINAL_JUSTICE = "criminal_justice"
+    CONSULT_EXPERTS = "consult_experts"
+    NO_FURTHER_ACTION = "no_further_action"
+    CLOSE_CASE = "close_case"
+
+
+class RecommendationOutcome(enum.StrEnum):
+    PENDING = "pending"
+    ADOPTED = "adopted"
+    NOT_ADOPTED = "not_adopted"
+    NO_QUORUM = "no_quorum"
+
+
+class Stance(enum.StrEnum):
+    AGREE = "agree"
+    ABSTAIN = "abstain"
+    OBJECT = "object"
+
+
+class Meeting(Model):
+    """One sitting of a panel."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = primary_key()
+    panel_id: Mapped[int] = internal(sa.ForeignKey("panel.id"), index=True)
+    starts_at: Mapped[datetime] = need_to_know(index=True)
+    ends_at: Mapped[datetime] = need_to_know()
+    place: Mapped[str] = need_to_know(sa.String(200), default="")
+    video_link: Mapped[str] = internal(sa.String(500), default="")
+    chair_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
+    secretary_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
+    status: Mapped[MeetingStatus] = internal(default=MeetingStatus.PLANNED)
+    agenda_published_at: Mapped[datetime | None] = internal()
+    opened_at: Mapped[datetime | None] = internal()
+    closed_at: Mapped[datetime | None] = internal()
+    created_at: Mapped[datetime] = created_at()
+    version_id: Mapped[int] = internal(default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy's own hook
+
+    panel: Mapped[Panel] = relationship(lazy="joined")
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    secretary: Mapped[User | None] = relationship(foreign_keys=[secretary_id])
+    attendance: Mapped[list["Attendance"]] = relationship(back_populates="meeting")
+    items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.id}>"
+
+
+class Attendance(Model):
+    """A person invited to a meeting, and whether and when they were there."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = primary_key()
+    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"), index=True)
+    agency_id: Mapped[int] = internal(sa.ForeignKey("agency.id"))
+    status: Mapped[AttendanceStatus] = need_to_know(default=AttendanceStatus.INVITED)
+    role: Mapped[AttendeeRole] = need_to_know(default=AttendeeRole.MEMBER)
+    arrived_at: Mapped[datetime | None] = need_to_know()
+    left_at: Mapped[datetime | None] = need_to_know()
+    confidentiality_acknowledged_at: Mapped[datetime | None] = need_to_know()
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    user: Mapped[User] = relationship()
+    agency: Mapped[Agency] = relationship()
+
+
+class AgendaItem(Model):
+    """A case or general item on a meeting, why it is there, its slot and its outcome."""
+
+    __tablename__ = "agenda_item"
+
+    id: Mapped[int] = primary_key()
+    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"))
+    kind: Mapped[AgendaItemKind] = need_to_know()
+    case_id: Mapped[int | None] = internal(sa.ForeignKey("case_file.id"), index=True)
+    title: Mapped[str] = need_to_know(sa.String(200), default="")
+    reasons: Mapped[list[str]] = need_to_know(default=list)
+    position: Mapped[int] = need_to_know()
+    minutes_allocated: Mapped[int] = need_to_know(default=10)
+    likely_carry_over: Mapped[bool] = need_to_know(default=False)
+    removed_at: Mapped[datetime | None] = internal()
+    removed_reason: Mapped[str] = need_to_know(sa.Text, default="")
+    outcome: Mapped[ItemOutcome | None] = need_to_know()
+    facts: Mapped[str] = need_to_know(sa.Text, default="")
+    assessment: Mapped[str] = need_to_know(sa.Text, default="")
+    assessed_risk: Mapped[RiskLevel | None] = need_to_know()
+    version_id: Mapped[int] = internal(default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy's own hook
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    case: Mapped[Case | None] = relationship()
+    recommendations: Mapped[list["Recommendation"]] = relationship(back_populates="item")
+
+
+class Recommendation(Model):
+    """What the panel proposes for a case; adopted only by consensus."""
+
+    __tablename__ = "recommendation"
+
+    id: Mapped[int] = primary_key()
+    agenda_item_id: Mapped[int] = internal(sa.ForeignKey("agenda_item.id"), index=True)
+    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)
+    kind: Mapped[RecommendationKind] = need_to_know()
+    text: Mapped[str] = need_to_know(sa.Text)
+    outcome: Mapped[RecommendationOutcome] = need_to_know(default=RecommendationOutcome.PENDING)
+    positions_hidden: Mapped[bool] = internal(default=False)
+    decided_at: Mapped[datetime | None] = internal()
+    created_at: Mapped[datetime] = created_at()
+    created_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+
+    item: Mapped[AgendaItem] = relationship(back_populates="recommendations")
+    positions: Mapped[list["Position"]] = relationship(back_populates="recommendation")
+
+
+class Position(Model):
+    """One agency's position on a recommendation: agree, abstain, or object with a reason."""
+
+    __tablename__ = "position"
+    __table_args__ = (sa.UniqueConstraint("recommendation_id", "agency_id"),)
+
+    id: Mapped[int] = primary_key()
+    recommendation_id: Mapped[int] = internal(
+        sa.ForeignKey("recommendation.id", ondelete="CASCADE")
+    )
+    agency_id: Mapped[int] = internal(sa.ForeignKey("agency.id"))
+    user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+    stance: Mapped[Stance] = need_to_know()
+    reason: Mapped[str] = need_to_know(sa.Text, default="")
+    recorded_at: Mapped[datetime] = internal()
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="positions")
+    agency: Mapped[Agency] = relationship()

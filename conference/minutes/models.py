@@ -1,0 +1,81 @@
+"""Versioned minutes, their signatures, and the archived files."""
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, relationship
+
+from conference.db import created_at, internal, need_to_know, primary_key
+from conference.extensions import Model
+from conference.meetings.models import Meeting
+
+
+class MinutesStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CIRCULATED = "circulated"
+    SIGNED = "signed"
+    ARCHIVED = "archived"
+
+
+class SignatureRole(enum.StrEnum):
+    CHAIR = "chair"
+    CO_SIGNER = "co_signer"
+
+
+class MinutesVersion(Model):
+    """One version of a meeting's minutes; `content` is the need-to-know projection."""
+
+    __tablename__ = "minutes_version"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "number"),)
+
+    id: Mapped[int] = primary_key()
+    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id"), index=True)
+    number: Mapped[int] = need_to_know()
+    document_id: Mapped[str] = need_to_know(sa.String(36), unique=True)
+    status: Mapped[MinutesStatus] = internal(default=MinutesStatus.DRAFT)
+    content: Mapped[dict[str, Any]] = need_to_know(default=dict)
+    supersedes_id: Mapped[int | None] = internal(sa.ForeignKey("minutes_version.id"))
+    amendment_reason: Mapped[str] = need_to_know(sa.Text, default="")
+    created_at: Mapped[datetime] = created_at()
+    created_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+    circulated_at: Mapped[datetime | None] = internal()
+    signed_at: Mapped[datetime | None] = internal()
+    archived_at: Mapped[datetime | None] = internal()
+
+    meeting: Mapped[Meeting] = relationship()
+    signatures: Mapped[list["MinutesSignature"]] = relationship(back_populates="version")
+    files: Mapped[list["ArchivedFile"]] = relationship(back_populates="version")
+
+
+class MinutesSignature(Model):
+    """The chair's signature or a core agency's co-signature on one version."""
+
+    __tablename__ = "minutes_signature"
+    __table_args__ = (sa.UniqueConstraint("version_id", "user_id", "role"),)
+
+    id: Mapped[int] = primary_key()
+    version_id: Mapped[int] = internal(sa.ForeignKey("minutes_version.id"), index=True)
+    user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+    agency_id: Mapped[int] = internal(sa.ForeignKey("agency.id"))
+    role: Mapped[SignatureRole] = need_to_know()
+    signed_at: Mapped[datetime] = need_to_know()
+
+    version: Mapped[MinutesVersion] = relationship(back_populates="signatures")
+
+
+class ArchivedFile(Model):
+    """A PDF/A file written on sign-off: the minutes, or one agency's extract."""
+
+    __tablename__ = "archived_file"
+
+    id: Mapped[int] = primary_key()
+    version_id: Mapped[int] = internal(sa.ForeignKey("minutes_version.id"), index=True)
+    agency_id: Mapped[int | None] = internal(sa.ForeignKey("agency.id"))
+    path: Mapped[str] = internal(sa.String(500), unique=True)
+    sha256: Mapped[str] = internal(sa.String(64))
+    size_bytes: Mapped[int] = internal()
+    created_at: Mapped[datetime] = created_at()
+
+    version: Mapped[MinutesVersion] = relationship(back_populates="files")

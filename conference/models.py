@@ -1,0 +1,55 @@
+"""Imports every area's models so that the metadata is complete (migrations, tests)."""
+
+from conference.actions.models import Action, ActionUpdate, ProgressReport
+from conference.audit.models import AuditEvent
+from conference.auth.models import Agency, User
+from conference.cases.models import (
+    Case,
+    CaseNote,
+    CaseShare,
+    CaseStatusChange,
+    ConsentRecord,
+    CoordinatorAssignment,
+    Guardian,
+    ReferenceCounter,
+    Referral,
+    Subject,
+)
+from conference.directory.models import Service, ServiceReferral
+from conference.meetings.models import AgendaItem, Attendance, Meeting, Position, Recommendation
+from conference.minutes.models import ArchivedFile, MinutesSignature, MinutesVersion
+from conference.notify.models import Notification
+from conference.panels.models import Membership, Panel, PanelAgency
+
+__all__ = [
+    "Action",
+    "ActionUpdate",
+    "Agency",
+    "AgendaItem",
+    "ArchivedFile",
+    "Attendance",
+    "AuditEvent",
+    "Case",
+    "CaseNote",
+    "CaseShare",
+    "CaseStatusChange",
+    "ConsentRecord",
+    "CoordinatorAssignment",
+    "Guardian",
+    "Meeting",
+    "Membership",
+    "MinutesSignature",
+    "MinutesVersion",
+    "Notification",
+    "Panel",
+    "PanelAgency",
+    "Position",
+    "ProgressReport",
+    "Recommendation",
+    "ReferenceCounter",
+    "Referral",
+    "Service",
+    "ServiceReferral",
+    "Subject",
+    "User",
+]

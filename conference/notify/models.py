@@ -1,0 +1,42 @@
+"""What the system tells a person, in the app and by e-mail: references and links only."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+
+from conference.db import created_at, internal, need_to_know, primary_key
+from conference.extensions import Model
+
+
+class NotificationKind(enum.StrEnum):
+    ACTION_DUE = "action_due"
+    ACTION_OVERDUE = "action_overdue"
+    REPORT_REQUESTED = "report_requested"
+    REPORT_LATE = "report_late"
+    AGENDA_DRAFT = "agenda_draft"
+    AGENDA_PUBLISHED = "agenda_published"
+    COORDINATOR_ASSIGNED = "coordinator_assigned"
+    MINUTES_CIRCULATED = "minutes_circulated"
+    MINUTES_CIRCULATION_DUE = "minutes_circulation_due"
+    WEEKLY_DIGEST = "weekly_digest"
+
+
+class Notification(Model):
+    """One message to one user; `dedupe_key` makes repeated job runs create it once."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = primary_key()
+    user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"), index=True)
+    kind: Mapped[NotificationKind] = internal()
+    title: Mapped[str] = need_to_know(sa.String(200))
+    link: Mapped[str] = internal(sa.String(300), default="")
+    case_id: Mapped[int | None] = internal(sa.ForeignKey("case_file.id"))
+    meeting_id: Mapped[int | None] = internal(sa.ForeignKey("meeting.id"))
+    action_id: Mapped[int | None] = internal(sa.ForeignKey("action.id"))
+    dedupe_key: Mapped[str | None] = internal(sa.String(200), unique=True)
+    created_at: Mapped[datetime] = created_at()
+    read_at: Mapped[datetime | None] = internal()
+    emailed_at: Mapped[datetime | None] = internal()

@@ -1,0 +1,106 @@
+"""Every access decision, in one place: deny by default.
+
+Predicates are shared by views, services and templates. `case_visibility` is the same rule as
+`can_view_case`, expressed in SQL for list pages; tests check that the two agree.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from conference.auth.models import User
+from conference.cases.models import Case, CaseShare
+from conference.panels.models import AgencyTier, Membership, PanelRole
+
+# Roles that see every case of their panel; partners see only what is shared with them.
+FULL_PANEL_ROLES = frozenset({PanelRole.CHAIR, PanelRole.SECRETARY, PanelRole.MEMBER})
+PANEL_LEADS = frozenset({PanelRole.CHAIR, PanelRole.SECRETARY})
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "active", False))
+
+
+def membership_on(user: Any, panel_id: int) -> Membership | None:
+    """The user's current membership of the panel, if any."""
+    if not _signed_in(user):
+        return None
+    for membership in user.current_memberships:
+        if membership.panel_id == panel_id:
+            return membership
+    return None
+
+
+def panel_role(user: Any, panel_id: int) -> PanelRole | None:
+    """The user's current role on the panel, or None."""
+    membership = membership_on(user, panel_id)
+    return membership.role if membership else None
+
+
+def can_view_panel(user: Any, panel_id: int) -> bool:
+    """Any current member of a panel sees the panel and its meetings."""
+    return membership_on(user, panel_id) is not None
+
+
+def can_refer_case(user: Any, panel_id: int) -> bool:
+    """Any current member of a panel, partners included, may bring a case to it."""
+    return membership_on(user, panel_id) is not None
+
+
+def _is_shared_with(case: Case, agency_id: int) -> bool:
+    return any(s.agency_id == agency_id and s.revoked_at is None for s in case.shares)
+
+
+def can_view_case(user: Any, case: Case) -> bool:
+    """Full members see their panel's cases; partners those shared with them or coordinated."""
+    role = panel_role(user, case.panel_id)
+    if role is None:
+        return False
+    if role in FULL_PANEL_ROLES:
+        return True
+    return case.coordinator_id == user.id or _is_shared_with(case, user.agency_id)
+
+
+def can_view_restricted(user: Any, case: Case) -> bool:
+    """The subject's identity and the narrative: core agencies' members and the coordinator."""
+    if not can_view_case(user, case):
+        return False
+    if case.coordinator_id == user.id:
+        return True
+    role = panel_role(user, case.panel_id)
+    return role in FULL_PANEL_ROLES and case.panel.tier_of(user.agency_id) is AgencyTier.CORE
+
+
+def can_read_audit(user: Any) -> bool:
+    """Auditors (data-protection officers) read the audit trail."""
+    return _signed_in(user) and bool(user.is_auditor)
+
+
+def can_manage_users(user: Any) -> bool:
+    """Administrators manage accounts; that alone gives them no case content."""
+    return _signed_in(user) and bool(user.is_administrator)
+
+
+def case_visibility(user: User) -> sa.ColumnElement[bool]:
+    """The SQL form of `can_view_case`, for scoped list queries."""
+    if not _signed_in(user):
+        return sa.false()
+    full = [m.panel_id for m in user.current_memberships if m.role in FULL_PANEL_ROLES]
+    partner = [m.panel_id for m in user.current_memberships if m.role not in FULL_PANEL_ROLES]
+    clauses: list[sa.ColumnElement[bool]] = []
+    if full:
+        clauses.append(Case.panel_id.in_(full))
+    if partner:
+        shared = (
+            sa.select(CaseShare.id)
+            .where(
+                CaseShare.case_id == Case.id,
+                CaseShare.agency_id == user.agency_id,
+                CaseShare.revoked_at.is_(None),
+            )
+            .exists()
+        )
+        clauses.append(
+            sa.and_(Case.panel_id.in_(partner), sa.or_(Case.coordinator_id == user.id, shared))
+        )
+    return sa.or_(*clauses) if clauses else sa.false()

@@ -1,0 +1,31 @@
+"""Dates and times on screen, in the panel's time zone."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date, format_datetime
+
+
+def to_zone(value: datetime, timezone: str) -> datetime:
+    """The aware datetime in the given IANA time zone."""
+    return value.astimezone(ZoneInfo(timezone))
+
+
+def local_datetime(value: datetime | None, timezone: str) -> str:
+    """A date and time as the panel reads it, e.g. '8 Dec 2026, 10:00'."""
+    if value is None:
+        return ""
+    local = to_zone(value, timezone).replace(tzinfo=None)
+    return format_datetime(local, "d MMM yyyy, HH:mm", rebase=False)
+
+
+def local_date(value: datetime | None, timezone: str) -> str:
+    """The date of an instant in the panel's time zone."""
+    if value is None:
+        return ""
+    return format_date(to_zone(value, timezone).date(), "d MMM yyyy")
+
+
+def long_date(value: date | None) -> str:
+    """A calendar date, e.g. '8 Dec 2026'."""
+    return "" if value is None else format_date(value, "d MMM yyyy")

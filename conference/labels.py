@@ -1,0 +1,77 @@
+"""Human labels for enumeration values, marked for translation."""
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from conference.actions.models import ActionStatus, RagStatus
+from conference.cases.models import CaseStatus, ConcernCategory, ReferralSource, RiskLevel
+from conference.meetings.models import AttendanceStatus, MeetingStatus
+from conference.panels.models import AgencyTier, PanelRole
+
+_LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
+    (CaseStatus.REFERRED, _l("Referred")),
+    (CaseStatus.OPEN, _l("Open")),
+    (CaseStatus.MONITORING, _l("Monitoring")),
+    (CaseStatus.CLOSURE_PROPOSED, _l("Closure proposed")),
+    (CaseStatus.CLOSED, _l("Closed")),
+    (CaseStatus.DECLINED, _l("Declined")),
+    (RiskLevel.LOW, _l("Low")),
+    (RiskLevel.MEDIUM, _l("Medium")),
+    (RiskLevel.HIGH, _l("High")),
+    (RiskLevel.CRITICAL, _l("Critical")),
+    (ConcernCategory.FAR_RIGHT, _l("Violent radicalisation: far-right")),
+    (ConcernCategory.FAR_LEFT, _l("Violent radicalisation: far-left")),
+    (ConcernCategory.RELIGIOUS, _l("Violent radicalisation: religiously motivated")),
+    (ConcernCategory.SINGLE_ISSUE, _l("Violent radicalisation: single-issue")),
+    (ConcernCategory.UNCLEAR, _l("Violent radicalisation: unclear ideology")),
+    (ConcernCategory.OTHER_VIOLENCE, _l("Other serious violence")),
+    (ReferralSource.FAMILY_FRIENDS, _l("Family or friends")),
+    (ReferralSource.SCHOOL, _l("School")),
+    (ReferralSource.POLICE, _l("Police")),
+    (ReferralSource.SOCIAL_SERVICES, _l("Social services")),
+    (ReferralSource.HEALTH, _l("Health care")),
+    (ReferralSource.RELIGIOUS_COMMUNITY, _l("Religious community")),
+    (ReferralSource.NGO, _l("NGO")),
+    (ReferralSource.SELF, _l("Self-referral")),
+    (ReferralSource.OTHER, _l("Other")),
+    (PanelRole.CHAIR, _l("Chair")),
+    (PanelRole.SECRETARY, _l("Secretary")),
+    (PanelRole.MEMBER, _l("Member")),
+    (PanelRole.PARTNER, _l("Partner")),
+    (AgencyTier.CORE, _l("Core agency")),
+    (AgencyTier.PARTNER, _l("Partner agency")),
+    (AgencyTier.ADVISER, _l("Adviser")),
+    (MeetingStatus.PLANNED, _l("Planned")),
+    (MeetingStatus.AGENDA_PUBLISHED, _l("Agenda published")),
+    (MeetingStatus.IN_PROGRESS, _l("In progress")),
+    (MeetingStatus.CLOSED, _l("Closed")),
+    (MeetingStatus.MINUTES_SIGNED, _l("Minutes signed")),
+    (AttendanceStatus.INVITED, _l("Invited")),
+    (AttendanceStatus.PRESENT, _l("Present")),
+    (AttendanceStatus.APOLOGIES, _l("Apologies")),
+    (AttendanceStatus.ABSENT, _l("Absent")),
+    (ActionStatus.OPEN, _l("Open")),
+    (ActionStatus.IN_PROGRESS, _l("In progress")),
+    (ActionStatus.DONE, _l("Done")),
+    (ActionStatus.NOT_POSSIBLE, _l("Not possible: circumstances changed")),
+    (ActionStatus.NOT_DONE, _l("Not done")),
+    (ActionStatus.CANCELLED, _l("Cancelled")),
+    (RagStatus.ON_TRACK, _l("On track")),
+    (RagStatus.AT_RISK, _l("At risk")),
+    (RagStatus.OFF_TRACK, _l("Off track")),
+)
+
+
+# Keyed by (enumeration, value): members of different StrEnums with the same value are equal.
+LABELS: dict[tuple[type[enum.Enum], str], LazyString] = {
+    (type(member), member.value): text for member, text in _LABELS
+}
+
+
+def label(value: enum.Enum | None) -> str:
+    """The translated label of an enumeration value."""
+    if value is None:
+        return ""
+    return str(LABELS.get((type(value), value.value), value.value))

@@ -1,0 +1,110 @@
+"""Flask commands: users, demo data."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from conference.auth.models import Agency, User
+from conference.auth.services import add_membership, create_user
+from conference.db import utcnow
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.panels.models import Panel, PanelRole
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the project's commands to `flask`."""
+    app.cli.add_command(users)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_logins)
+
+
+@click.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--agency", "agency_code", required=True, help="Agency code, e.g. POL.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Administrator (manages accounts, sees no cases).")
+@click.option("--auditor", is_flag=True, help="Auditor (reads the audit trail).")
+@click.option(
+    "--panel",
+    "panels",
+    multiple=True,
+    metavar="CODE:ROLE",
+    help="Panel membership, e.g. RVT:member (roles: chair, secretary, member, partner).",
+)
+def create_user_command(
+    email: str,
+    name: str,
+    agency_code: str,
+    password: str,
+    admin: bool,
+    auditor: bool,
+    panels: tuple[str, ...],
+) -> None:
+    """Create a user account."""
+    now = utcnow()
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == agency_code.upper()))
+    if agency is None:
+        raise click.BadParameter(f"no agency with code {agency_code!r}", param_hint="--agency")
+    memberships = [_parse_panel(spec) for spec in panels]
+    try:
+        user = create_user(
+            email=email,
+            name=name,
+            agency=agency,
+            password=password,
+            now=now,
+            is_administrator=admin,
+            is_auditor=auditor,
+        )
+        for panel, role in memberships:
+            add_membership(user, panel, role, since=now.date(), now=now)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"created user {user.id} ({user.email})")
+
+
+def _parse_panel(spec: str) -> tuple[Panel, PanelRole]:
+    code, _, role_name = spec.partition(":")
+    panel = db.session.scalar(sa.select(Panel).where(Panel.code == code.upper()))
+    if panel is None:
+        raise click.BadParameter(f"no panel with code {code!r}", param_hint="--panel")
+    try:
+        role = PanelRole(role_name.lower())
+    except ValueError as error:
+        raise click.BadParameter(f"unknown role {role_name!r}", param_hint="--panel") from error
+    return panel, role
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users at all.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the fictional demo world (idempotent)."""
+    from conference.demo import seed
+
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        click.echo("database already has users: demo data not loaded")
+        return
+    created = seed(now=utcnow())
+    db.session.commit()
+    click.echo("demo data loaded" if created else "demo data already present")
+
+
+@click.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo accounts."""
+    from conference.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    click.echo("")
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.email:<28} {account.description}")
+    click.echo("")

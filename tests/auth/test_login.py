@@ -1,0 +1,146 @@
+"""Signing in and out, the login wall, and the audit of both."""
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from conference.audit.models import AuditEvent
+from conference.extensions import db
+from tests.conftest import second_app
+from tests.factories import TEST_PASSWORD, UserFactory
+
+FAILED = "Sign-in failed"
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_correct_password_signs_in_and_lands_on_home(client: FlaskClient) -> None:
+    user = UserFactory(email="pat@example.org", name="Pat Police")
+    response = client.post("/login", data={"email": "PAT@example.org ", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "Pat Police" in home
+    assert user.agency.name in home
+    assert audit_actions() == ["auth.login"]
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "active"),
+    [
+        ("pat@example.org", "wrong password!", True),
+        ("nobody@example.org", TEST_PASSWORD, True),
+        ("pat@example.org", TEST_PASSWORD, False),  # deactivated account
+    ],
+    ids=["wrong-password", "unknown-account", "inactive-account"],
+)
+def test_failed_sign_in_says_the_same_and_keeps_nobody_signed_in(
+    client: FlaskClient, email: str, password: str, active: bool
+) -> None:
+    UserFactory(email="pat@example.org", active=active)
+    response = client.post("/login", data={"email": email, "password": password})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert FAILED in page
+    assert 'value="pat@example.org"' in page or email != "pat@example.org"
+    assert password not in page
+    assert client.get("/").status_code == 302
+    assert audit_actions() == ["auth.login_failed"]
+
+
+def test_empty_form_is_redisplayed_with_messages(client: FlaskClient) -> None:
+    response = client.post("/login", data={"email": "", "password": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("This field is required.") == 2
+    assert 'aria-invalid="true"' in page
+
+
+def test_deactivated_user_is_signed_out_on_the_next_request(client: FlaskClient, login) -> None:
+    user = UserFactory()
+    login(user)
+    user.active = False
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.location.startswith("/login")
+
+
+def test_sign_out_ends_the_session(client: FlaskClient, login) -> None:
+    login(UserFactory())
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    assert audit_actions() == ["auth.login", "auth.logout"]
+
+
+def test_sign_out_needs_a_post(client: FlaskClient, login) -> None:
+    login(UserFactory())
+    assert client.get("/logout").status_code == 405
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/cases/", "/cases/RVT-2026-0001"])
+def test_every_page_needs_sign_in(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+
+
+def test_unknown_paths_also_need_sign_in_first(client: FlaskClient, login) -> None:
+    # A 404 for anonymous visitors would tell which paths exist.
+    assert client.get("/no-such-page").status_code == 302
+    login(UserFactory())
+    assert client.get("/no-such-page").status_code == 404
+
+
+def test_after_sign_in_the_user_returns_to_the_page_they_asked_for(client: FlaskClient) -> None:
+    user = UserFactory()
+    response = client.post(
+        "/login?next=/cases/", data={"email": user.email, "password": TEST_PASSWORD}
+    )
+    assert response.location == "/cases/"
+
+
+def test_an_external_next_target_is_ignored(client: FlaskClient) -> None:
+    user = UserFactory()
+    response = client.post(
+        "/login?next=https://evil.example/", data={"email": user.email, "password": TEST_PASSWORD}
+    )
+    assert response.location == "/"
+
+
+@pytest.fixture
+def csrf_app(app: Flask) -> Iterator[Flask]:
+    with second_app(app, WTF_CSRF_ENABLED=True) as other:
+        yield other
+
+
+def test_forms_without_a_csrf_token_are_refused(csrf_app: Flask) -> None:
+    with csrf_app.app_context():
+        user = UserFactory()
+        client = csrf_app.test_client()
+        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+        assert response.status_code == 400
+        assert "form had expired" in response.get_data(as_text=True)
+        assert client.get("/").status_code == 302
+
+
+def test_the_login_form_carries_a_csrf_token_that_works(csrf_app: Flask) -> None:
+    with csrf_app.app_context():
+        user = UserFactory()
+        client = csrf_app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token},
+        )
+        assert response.status_code == 302
+        home = client.get("/").get_data(as_text=True)
+        assert 'name="csrf_token"' in home  # the sign-out form is protected too
+        assert client.post("/logout").status_code == 400

@@ -1,0 +1,138 @@
+"""Fixtures: the app on a real database built by the migration chain, a client, `login`."""
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from conference import create_app
+from conference.extensions import db as _db
+from config import database_url
+from tests.factories import TEST_PASSWORD
+
+
+class IsolatedRequestClient(FlaskClient):
+    """Each request runs in its own app context and database session, as in production.
+
+    The test's own changes are committed first so the request sees them, and the test's session
+    is expired afterwards so it reads what the request wrote.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        _db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
+def make_app(**overrides: Any) -> Flask:
+    """A testing app whose client isolates requests."""
+    app = create_app("testing", **overrides)
+    app.test_client_class = IsolatedRequestClient
+    return app
+
+
+@contextmanager
+def second_app(app: Flask, **overrides: Any) -> Iterator[Flask]:
+    """Another app on the same database (other settings); its connections closed afterwards."""
+    other = make_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], **overrides)
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app per run; the schema comes from `flask db upgrade`, as in production."""
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=database_url(url),
+        EXPORTS_DIR=str(tmp_path_factory.mktemp("exports")),
+    )
+    with app.app_context():
+        existing = sa.MetaData()
+        existing.reflect(_db.engine)
+        existing.drop_all(_db.engine)
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app: Flask) -> Iterator[Any]:
+    """An app context per test; every table is emptied afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _empty_tables()
+        _db.session.remove()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., FlaskClient]:
+    """Sign a user in through the real form; returns the signed-in client."""
+
+    def _login(user: Any, password: str = TEST_PASSWORD) -> FlaskClient:
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, "sign-in failed"
+        return client
+
+    return _login
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], Any]:
+    """`with count_queries() as counter:` counts the SQL statements run inside the block."""
+
+    @contextmanager
+    def _count() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            counter.statements.append(statement)
+
+        sa.event.listen(_db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(_db.engine, "before_cursor_execute", before)
+
+    return _count

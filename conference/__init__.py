@@ -6,6 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import selectinload
@@ -70,7 +72,7 @@ def _register_login(app: Flask) -> None:
     from conference.panels.models import Membership, Panel
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
@@ -108,7 +110,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        message = "The form had expired or was not sent from this site. Please try again."
+        message = _("The form had expired or was not sent from this site. Please try again.")
         return render_template("errors/error.html", code=400, message=message), 400
 
     @app.errorhandler(HTTPException)

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -58,6 +58,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from conference.audit.views import bp as audit_bp
     from conference.auth.views import bp as auth_bp
     from conference.cases.views import bp as cases_bp
     from conference.home.views import bp as home_bp
@@ -65,6 +66,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(audit_bp)
+
+    @app.after_request
+    def no_store_for_signed_in_pages(response: Response) -> Response:
+        # Pages for signed-in users carry case data: no browser or proxy may keep a copy.
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _register_login(app: Flask) -> None:

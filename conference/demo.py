@@ -32,6 +32,7 @@ from conference.cases.models import (
     RiskLevel,
     Subject,
 )
+from conference.cases.rules import name_key
 from conference.cases.services import allocate_reference
 from conference.directory.models import (
     Service,
@@ -497,7 +498,7 @@ def _case(
         address=f"{rng.randint(1, 120)} Example Street, {panel.name.split()[0]}",
         languages=rng.choice(("English", "English, Arabic", "Dutch, Turkish", "English, Somali")),
     )
-    subject.name_key = subject.full_name.lower()
+    subject.name_key = name_key(subject.full_name)
     if minor:
         subject.guardians.append(
             Guardian(

@@ -6,9 +6,10 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field the message belongs to, if any
 
 
 class NotFoundError(DomainError):

@@ -6,8 +6,22 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from conference.actions.models import ActionStatus, RagStatus
-from conference.cases.models import CaseStatus, ConcernCategory, ReferralSource, RiskLevel
-from conference.meetings.models import AttendanceStatus, MeetingStatus
+from conference.cases.models import (
+    CaseStatus,
+    ConcernCategory,
+    ConsentGiver,
+    ConsentPurpose,
+    ConsentState,
+    LegalBasis,
+    ReferralSource,
+    RiskLevel,
+)
+from conference.meetings.models import (
+    AttendanceStatus,
+    MeetingStatus,
+    RecommendationKind,
+    RecommendationOutcome,
+)
 from conference.panels.models import AgencyTier, PanelRole
 
 _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
@@ -58,6 +72,29 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (ActionStatus.NOT_POSSIBLE, _l("Not possible: circumstances changed")),
     (ActionStatus.NOT_DONE, _l("Not done")),
     (ActionStatus.CANCELLED, _l("Cancelled")),
+    (ConsentPurpose.SERVICE_REFERRAL, _l("Referral to a service")),
+    (ConsentPurpose.PARTNER_SHARING, _l("Sharing with a partner")),
+    (ConsentState.GIVEN, _l("Given")),
+    (ConsentState.REFUSED, _l("Refused")),
+    (ConsentState.WITHDRAWN, _l("Withdrawn")),
+    (ConsentState.NOT_SOUGHT, _l("Not sought")),
+    (ConsentGiver.SUBJECT, _l("The person")),
+    (ConsentGiver.GUARDIAN, _l("A guardian")),
+    (LegalBasis.CONSENT, _l("Consent")),
+    (LegalBasis.LEGAL_OBLIGATION, _l("Legal obligation")),
+    (LegalBasis.VITAL_INTERESTS, _l("Vital interests")),
+    (LegalBasis.PUBLIC_TASK, _l("Public task")),
+    (LegalBasis.LAW_ENFORCEMENT, _l("Law enforcement (police, prosecutor)")),
+    (RecommendationKind.SUPPORT_MEASURE, _l("Support measure")),
+    (RecommendationKind.SERVICE_REFERRAL, _l("Referral to a service")),
+    (RecommendationKind.CRIMINAL_JUSTICE, _l("Criminal-justice measure")),
+    (RecommendationKind.CONSULT_EXPERTS, _l("Consult the expert centre")),
+    (RecommendationKind.NO_FURTHER_ACTION, _l("No further action")),
+    (RecommendationKind.CLOSE_CASE, _l("Close the case")),
+    (RecommendationOutcome.PENDING, _l("Pending")),
+    (RecommendationOutcome.ADOPTED, _l("Adopted")),
+    (RecommendationOutcome.NOT_ADOPTED, _l("Not adopted")),
+    (RecommendationOutcome.NO_QUORUM, _l("No decision: no quorum")),
     (RagStatus.ON_TRACK, _l("On track")),
     (RagStatus.AT_RISK, _l("At risk")),
     (RagStatus.OFF_TRACK, _l("Off track")),

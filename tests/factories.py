@@ -18,6 +18,7 @@ from conference.cases.models import (
     ReferralSource,
     RiskLevel,
 )
+from conference.cases.services import allocate_reference
 from conference.directory.models import ServiceKind
 from conference.extensions import db
 from conference.meetings.models import AgendaItemKind, RecommendationKind, Stance
@@ -96,14 +97,22 @@ class CaseFactory(Base):
 
     panel = factory.SubFactory(PanelFactory)
     ref_year = 2026
-    ref_number = factory.Sequence(lambda n: n + 1)
-    reference = factory.LazyAttribute(lambda o: f"{o.panel.code}-{o.ref_year}-{o.ref_number:04d}")
+    reference = None  # allocated by the real counter unless given
+    ref_number = None
     status = CaseStatus.OPEN
     concern_category = ConcernCategory.UNCLEAR
     risk_level = RiskLevel.MEDIUM
     referred_at = NOW - timedelta(days=30)
     created_at = factory.LazyAttribute(lambda o: o.referred_at)
     updated_at = factory.LazyAttribute(lambda o: o.referred_at)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("reference") is None:
+            kwargs["reference"], kwargs["ref_number"] = allocate_reference(
+                kwargs["panel"], kwargs["ref_year"]
+            )
+        return super()._create(model_class, *args, **kwargs)
 
 
 class ReferenceCounterFactory(Base):

@@ -100,6 +100,13 @@ def test_two_cases_cannot_share_a_reference() -> None:
         CaseFactory(panel=panel, reference="X-2026-0001", ref_number=2)
 
 
+def test_two_cases_cannot_share_a_number_in_the_same_panel_and_year() -> None:
+    panel = PanelFactory()
+    CaseFactory(panel=panel, reference="X-2026-0001", ref_number=1)
+    with pytest.raises(IntegrityError):
+        CaseFactory(panel=panel, reference="X-2026-0001b", ref_number=1)
+
+
 def test_an_unknown_enum_value_is_refused() -> None:
     case = CaseFactory()
     db.session.commit()

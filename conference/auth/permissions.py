@@ -71,6 +71,40 @@ def can_view_restricted(user: Any, case: Case) -> bool:
     return role in FULL_PANEL_ROLES and case.panel.tier_of(user.agency_id) is AgencyTier.CORE
 
 
+def _is_lead_or_coordinator(user: Any, case: Case) -> bool:
+    return case.coordinator_id == user.id or panel_role(user, case.panel_id) in PANEL_LEADS
+
+
+def can_edit_case(user: Any, case: Case) -> bool:
+    """The chair, the secretary and the case's coordinator keep the case record up to date."""
+    return can_view_case(user, case) and _is_lead_or_coordinator(user, case)
+
+
+def can_edit_subject(user: Any, case: Case) -> bool:
+    """Editing personal data needs both the restricted view and the right to edit the case."""
+    return can_view_restricted(user, case) and can_edit_case(user, case)
+
+
+def can_change_status(user: Any, case: Case, needs_decision: bool) -> bool:
+    """Chair and secretary record every lifecycle step; the coordinator only the steps that
+    need no panel decision (monitoring, proposing closure, escalating again)."""
+    if not can_view_case(user, case):
+        return False
+    if panel_role(user, case.panel_id) in PANEL_LEADS:
+        return True
+    return not needs_decision and case.coordinator_id == user.id
+
+
+def can_record_consent(user: Any, case: Case) -> bool:
+    """Those who may see who the person is record what they consented to."""
+    return can_view_restricted(user, case)
+
+
+def can_share_case(user: Any, case: Case) -> bool:
+    """Chair, secretary or coordinator, with the restricted view, share a case with a partner."""
+    return can_view_restricted(user, case) and _is_lead_or_coordinator(user, case)
+
+
 def can_read_audit(user: Any) -> bool:
     """Auditors (data-protection officers) read the audit trail."""
     return _signed_in(user) and bool(user.is_auditor)

@@ -1,13 +1,28 @@
-"""Case decisions on plain values: references, minors, which states count as active."""
+"""Case decisions on plain values: references, minors, the lifecycle, matching, consent."""
 
-from datetime import date
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from difflib import SequenceMatcher
+from enum import StrEnum
 
-from conference.cases.models import CaseStatus
+from conference.cases.models import (
+    CaseStatus,
+    ConsentGiver,
+    ConsentPurpose,
+    ConsentState,
+    LegalBasis,
+)
+from conference.errors import DomainError, InvalidTransitionError
+from conference.meetings.models import RecommendationKind, RecommendationOutcome
 
 ACTIVE_STATUSES = frozenset(
     {CaseStatus.REFERRED, CaseStatus.OPEN, CaseStatus.MONITORING, CaseStatus.CLOSURE_PROPOSED}
 )
 ADULT_AGE = 18
+REPEAT_REFERRAL_WINDOW = timedelta(days=365)  # MARAC: a new referral within 12 months
 
 
 def format_reference(panel_code: str, year: int, number: int) -> str:
@@ -24,3 +39,190 @@ def age_on(date_of_birth: date, today: date) -> int:
 def is_minor(date_of_birth: date | None, today: date) -> bool:
     """Whether the person is under 18 on `today`; unknown date of birth counts as adult."""
     return date_of_birth is not None and age_on(date_of_birth, today) < ADULT_AGE
+
+
+# --- The lifecycle ----------------------------------------------------------------------------
+
+S = CaseStatus
+# Each allowed step, and whether it must rest on an adopted panel decision.
+TRANSITIONS: dict[tuple[CaseStatus, CaseStatus], bool] = {
+    (S.REFERRED, S.OPEN): True,
+    (S.REFERRED, S.DECLINED): True,
+    (S.OPEN, S.MONITORING): False,
+    (S.MONITORING, S.OPEN): False,  # escalated again
+    (S.OPEN, S.CLOSURE_PROPOSED): False,
+    (S.MONITORING, S.CLOSURE_PROPOSED): False,
+    (S.CLOSURE_PROPOSED, S.OPEN): False,  # closure not agreed
+    (S.CLOSURE_PROPOSED, S.MONITORING): False,
+    (S.OPEN, S.CLOSED): True,
+    (S.MONITORING, S.CLOSED): True,
+    (S.CLOSURE_PROPOSED, S.CLOSED): True,
+    (S.CLOSED, S.OPEN): True,  # re-opened
+}
+# The kinds of recommendation a decision-bound step may rest on.
+DECISION_KINDS: dict[CaseStatus, frozenset[RecommendationKind]] = {
+    S.OPEN: frozenset(RecommendationKind)
+    - {RecommendationKind.NO_FURTHER_ACTION, RecommendationKind.CLOSE_CASE},
+    S.DECLINED: frozenset({RecommendationKind.NO_FURTHER_ACTION}),
+    S.CLOSED: frozenset({RecommendationKind.CLOSE_CASE, RecommendationKind.NO_FURTHER_ACTION}),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The facts about a recommendation that a status change may rest on."""
+
+    case_id: int
+    kind: RecommendationKind
+    outcome: RecommendationOutcome
+
+
+def allowed_next_statuses(current: CaseStatus) -> list[CaseStatus]:
+    """The statuses a case may move to from `current`, in lifecycle order."""
+    return [to for (frm, to) in TRANSITIONS if frm is current]
+
+
+def needs_decision(current: CaseStatus, target: CaseStatus) -> bool:
+    """Whether the step must rest on an adopted panel decision."""
+    return TRANSITIONS.get((current, target), False)
+
+
+def check_transition(
+    case_id: int,
+    current: CaseStatus,
+    target: CaseStatus,
+    *,
+    reason: str,
+    decision: Decision | None,
+) -> None:
+    """Refuse, with a message a chair understands, a step the lifecycle does not allow."""
+    if (current, target) not in TRANSITIONS:
+        raise InvalidTransitionError(
+            f"A case that is {current.value.replace('_', ' ')} cannot become "
+            f"{target.value.replace('_', ' ')}."
+        )
+    if not reason.strip():
+        raise DomainError("Give the reason for the change.")
+    if not TRANSITIONS[(current, target)]:
+        return
+    if decision is None:
+        raise InvalidTransitionError(
+            "This change must rest on a panel decision: choose the adopted recommendation."
+        )
+    if decision.case_id != case_id:
+        raise InvalidTransitionError("The decision chosen was made about another case.")
+    if decision.outcome is not RecommendationOutcome.ADOPTED:
+        raise InvalidTransitionError("The decision chosen was not adopted by the panel.")
+    if decision.kind not in DECISION_KINDS[target]:
+        raise InvalidTransitionError(
+            f"A recommendation of kind '{decision.kind.value.replace('_', ' ')}' cannot "
+            f"make a case {target.value.replace('_', ' ')}."
+        )
+
+
+# --- Re-referral matching ---------------------------------------------------------------------
+
+
+class MatchStrength(StrEnum):
+    LIKELY = "likely"  # same name and same date of birth: almost certainly the same person
+    POSSIBLE = "possible"  # same name with another or unknown birth date, or similar name
+
+
+POSSIBLE_NAME_SIMILARITY = 0.8
+
+
+def name_key(full_name: str) -> str:
+    """A name for matching: no accents, case, punctuation or word order."""
+    decomposed = unicodedata.normalize("NFKD", full_name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    words = re.findall(r"[^\W_]+", plain)
+    return " ".join(sorted(words))
+
+
+def match_strength(
+    new_key: str, new_birth: date | None, old_key: str, old_birth: date | None
+) -> MatchStrength | None:
+    """How strongly an earlier subject matches the person being referred, if at all."""
+    if not new_key or not old_key:
+        return None
+    same_name = new_key == old_key
+    same_birth = new_birth is not None and new_birth == old_birth
+    if same_name and same_birth:
+        return MatchStrength.LIKELY
+    if same_name:
+        return MatchStrength.POSSIBLE
+    if same_birth and SequenceMatcher(None, new_key, old_key).ratio() >= POSSIBLE_NAME_SIMILARITY:
+        return MatchStrength.POSSIBLE
+    return None
+
+
+def is_repeat_referral(received_on: date, earlier_referrals: Iterable[date]) -> bool:
+    """Whether the person was referred before within the 12 months up to this referral."""
+    return any(
+        earlier <= received_on and received_on - earlier <= REPEAT_REFERRAL_WINDOW
+        for earlier in earlier_referrals
+    )
+
+
+# --- Consent and legal basis ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentFacts:
+    """One consent record, as plain values, for deciding what it allows."""
+
+    purpose: ConsentPurpose
+    state: ConsentState
+    partner_agency_id: int | None = None
+    service_id: int | None = None
+
+
+def check_consent_record(
+    *,
+    state: ConsentState,
+    given_by: ConsentGiver | None,
+    guardian_name: str,
+    legal_basis: LegalBasis | None,
+    subject_is_minor: bool,
+) -> None:
+    """Refuse a consent record that does not say who decided, or on what basis."""
+    if state in (ConsentState.GIVEN, ConsentState.REFUSED, ConsentState.WITHDRAWN):
+        if given_by is None:
+            raise DomainError("Say who gave, refused or withdrew consent.")
+        if subject_is_minor and given_by is not ConsentGiver.GUARDIAN:
+            raise DomainError("The subject is a minor: a guardian decides on consent.")
+        if given_by is ConsentGiver.GUARDIAN and not guardian_name.strip():
+            raise DomainError("Name the guardian who decided.")
+    if state is ConsentState.GIVEN and legal_basis not in (None, LegalBasis.CONSENT):
+        raise DomainError("When consent is given, consent is the legal basis.")
+    if state is not ConsentState.GIVEN and legal_basis is LegalBasis.CONSENT:
+        raise DomainError("Consent cannot be the legal basis when it was not given.")
+
+
+def current_consent(
+    records: Sequence[ConsentFacts],
+    purpose: ConsentPurpose,
+    *,
+    partner_agency_id: int | None = None,
+    service_id: int | None = None,
+) -> ConsentState:
+    """The latest state for a purpose and recipient; records are in the order they were made."""
+    state = ConsentState.NOT_SOUGHT
+    for record in records:
+        if (
+            record.purpose is purpose
+            and record.partner_agency_id == partner_agency_id
+            and record.service_id == service_id
+        ):
+            state = record.state
+    return state
+
+
+def check_sharing_basis(consent: ConsentState, legal_basis: LegalBasis | None) -> None:
+    """Sharing with a partner needs the subject's consent or another recorded legal basis."""
+    on_consent = legal_basis is LegalBasis.CONSENT or legal_basis is None
+    if on_consent and consent is not ConsentState.GIVEN:
+        raise DomainError(
+            "This case cannot be shared with the partner: consent for sharing with them has "
+            "not been given. Record consent first, or choose another legal basis."
+        )

@@ -1,38 +1,432 @@
-"""The case list and the case page."""
+"""The case register: list, intake, case page, restricted section, edits, consent, shares."""
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
-from conference.auth.permissions import can_view_case
-from conference.cases.models import Case
-from conference.cases.queries import case_by_reference, visible_cases
+from conference.actions.rules import is_overdue
+from conference.auth import permissions
+from conference.auth.models import Agency
+from conference.cases import forms, queries, rules, services
+from conference.cases.models import Case, CaseShare
+from conference.db import utcnow
+from conference.errors import DomainError
 from conference.extensions import db
+from conference.forms import no_choice, options
+from conference.labels import label
+from conference.meetings.models import Recommendation, RecommendationOutcome
+from conference.panels.models import AgencyTier
+from conference.views import client_ip, show_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 def load_visible_case(reference: str) -> Case:
     """The case, or 404 when it does not exist or the user may not know it exists."""
-    case = case_by_reference(reference)
-    if case is None or not can_view_case(current_user, case):
+    case = queries.case_by_reference(reference)
+    if case is None or not permissions.can_view_case(current_user, case):
         abort(404)
     return case
 
 
+# --- List -------------------------------------------------------------------------------------
+
+
 @bp.route("/")
 def index() -> Any:
+    form = forms.CaseFilterForm(request.args)
+    form.coordinator.choices = [
+        no_choice(_("Anyone")),
+        *options(queries.coordinator_choices(current_user)),
+    ]
+    form.validate()
+
+    def valid(field: Any) -> Any:  # a filter that does not parse is ignored, not an error page
+        return None if field.errors else field.data
+
+    filters = queries.CaseFilters(
+        q=valid(form.q) or "",
+        status=valid(form.status),
+        risk=valid(form.risk),
+        category=valid(form.category),
+        coordinator_id=valid(form.coordinator),
+        review_due=bool(valid(form.review_due)),
+    )
     page = db.paginate(
-        visible_cases(current_user),
+        queries.filtered_cases(current_user, filters, utcnow().date()),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["CASES_PER_PAGE"],
         error_out=False,
     )
-    return render_template("cases/index.html", page=page)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("cases/index.html", page=page, form=form, args=args)
+
+
+# --- Intake -----------------------------------------------------------------------------------
+
+
+def _intake_from(form: forms.IntakeForm) -> services.Intake:
+    return services.Intake(
+        source=form.source.data,
+        received_on=form.received_on.data,
+        concern_category=form.concern_category.data,
+        risk_level=form.risk_level.data,
+        crime_suspected=bool(form.crime_suspected.data),
+        narrative=form.narrative.data or "",
+        person=_person_from(form),
+    )
+
+
+def _person_from(form: forms.PersonForm) -> services.PersonData:
+    return services.PersonData(
+        full_name=form.full_name.data or "",
+        date_of_birth=form.date_of_birth.data,
+        address=form.address.data or "",
+        languages=form.languages.data or "",
+        guardians=tuple(
+            services.GuardianData(
+                g.form.name.data or "", g.form.relationship.data or "", g.form.contact.data or ""
+            )
+            for g in form.guardians
+        ),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    panels = [
+        m.panel
+        for m in current_user.current_memberships
+        if permissions.can_refer_case(current_user, m.panel_id)
+    ]
+    if not panels:
+        abort(403, _("Only members of a panel can refer a case to it."))
+    form = forms.IntakeForm()
+    form.panel_id.choices = options((p.id, p.name) for p in sorted(panels, key=lambda p: p.name))
+    if request.method == "GET":
+        form.received_on.data = utcnow().date()
+    matches: list[services.Match] = []
+    if form.validate_on_submit():
+        panel = next(p for p in panels if p.id == form.panel_id.data)
+        try:
+            case = services.refer_case(
+                _intake_from(form),
+                panel=panel,
+                actor=current_user,
+                now=utcnow(),
+                duplicate_reason=form.duplicate_reason.data or "",
+            )
+        except services.DuplicateSuspectedError as error:
+            db.session.rollback()
+            matches = error.matches
+            show_error(form, error)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Case %(reference)s was created.", reference=case.reference), "success")
+            return redirect(url_for("cases.show", reference=case.reference))
+    status = 422 if request.method == "POST" else 200
+    return render_template("cases/new.html", form=form, matches=matches), status
+
+
+# --- The case page ----------------------------------------------------------------------------
+
+
+def _status_form(case: Case) -> forms.StatusForm | None:
+    targets = [
+        t
+        for t in rules.allowed_next_statuses(case.status)
+        if permissions.can_change_status(current_user, case, rules.needs_decision(case.status, t))
+    ]
+    if not targets:
+        return None
+    form = forms.StatusForm(prefix="status")
+    form.status.choices = options((t.value, label(t)) for t in targets)
+    adopted = db.session.scalars(
+        sa.select(Recommendation)
+        .where(
+            Recommendation.case_id == case.id,
+            Recommendation.outcome == RecommendationOutcome.ADOPTED,
+        )
+        .order_by(Recommendation.created_at.desc())
+    ).all()
+    form.recommendation_id.choices = [
+        no_choice(_("None")),
+        *options((r.id, f"{r.created_at:%d %b %Y}: {r.text[:80]}") for r in adopted),
+    ]
+    return form
+
+
+def _partner_choices(case: Case) -> list[SelectChoice]:
+    return options(
+        (entry.agency.id, entry.agency.name)
+        for entry in case.panel.agency_tiers
+        if entry.tier in (AgencyTier.PARTNER, AgencyTier.ADVISER)
+    )
+
+
+def _restricted_forms(case: Case) -> dict[str, Any]:
+    consent = forms.ConsentForm(prefix="consent")
+    consent.partner_agency_id.choices = [no_choice(_("Not applicable")), *_partner_choices(case)]
+    share = forms.ShareForm(prefix="share")
+    share.agency_id.choices = _partner_choices(case)
+    return {
+        "note_form": forms.NoteForm(prefix="note"),
+        "consent_form": consent,
+        "share_form": share,
+    }
+
+
+def _render_case(
+    case: Case, *, restricted: bool = False, status: int = 200, **form_overrides: Any
+) -> Any:
+    today = utcnow().date()
+    context: dict[str, Any] = {
+        "case": case,
+        "restricted": restricted,
+        "decisions": queries.decisions_for(case),
+        "actions": [(a, is_overdue(a.status, a.due_on, today)) for a in queries.actions_for(case)],
+        "timeline": queries.timeline_for(case),
+        "status_form": _status_form(case),
+    }
+    if restricted:
+        context |= _restricted_forms(case)
+        context |= {
+            "notes": queries.notes_for(case),
+            "consents": queries.consent_records_for(case),
+            "shares": queries.shares_for(case),
+            "previous_case": db.session.get(Case, case.referral.previous_case_id)
+            if case.referral and case.referral.previous_case_id
+            else None,
+            "minor": rules.is_minor(case.subject.date_of_birth if case.subject else None, today),
+        }
+    context |= {k: v for k, v in form_overrides.items() if v is not None}
+    return render_template("cases/show.html", **context), status
 
 
 @bp.route("/<reference>")
 def show(reference: str) -> Any:
+    return _render_case(load_visible_case(reference))
+
+
+@bp.route("/<reference>/restricted")
+def restricted(reference: str) -> Any:
     case = load_visible_case(reference)
-    return render_template("cases/show.html", case=case)
+    try:
+        services.record_restricted_view(case, actor=current_user, now=utcnow(), ip=client_ip())
+    except DomainError:
+        abort(403)
+    db.session.commit()
+    return _render_case(case, restricted=True)
+
+
+@bp.route("/<reference>/status", methods=["POST"])
+def change_status(reference: str) -> Any:
+    case = load_visible_case(reference)
+    form = _status_form(case)
+    if form is None:
+        abort(403)
+    if form.validate_on_submit():
+        recommendation = (
+            db.session.get(Recommendation, form.recommendation_id.data)
+            if form.recommendation_id.data
+            else None
+        )
+        try:
+            services.change_status(
+                case,
+                form.status.data,
+                actor=current_user,
+                now=utcnow(),
+                reason=form.reason.data or "",
+                recommendation=recommendation,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The case's status was changed."), "success")
+            return redirect(url_for("cases.show", reference=case.reference))
+    return _render_case(case, status=422, status_form=form)
+
+
+@bp.route("/<reference>/edit", methods=["GET", "POST"])
+def edit(reference: str) -> Any:
+    case = load_visible_case(reference)
+    if not permissions.can_edit_case(current_user, case):
+        abort(403)
+    form = forms.CaseEditForm(obj=case if request.method == "GET" else None)
+    form.lead_agency_id.choices = [
+        no_choice(_("Not set")),
+        *options((e.agency.id, e.agency.name) for e in case.panel.agency_tiers),
+    ]
+    if request.method == "GET":
+        form.version.data = case.version_id
+    conflict = False
+    if form.validate_on_submit():
+        changes = services.CaseChanges(
+            concern_category=form.concern_category.data,
+            risk_level=form.risk_level.data,
+            crime_suspected=bool(form.crime_suspected.data),
+            next_review_on=form.next_review_on.data,
+            lead_agency_id=form.lead_agency_id.data,
+        )
+        try:
+            services.update_case(
+                case,
+                changes,
+                expected_version=form.version.data or 0,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+            conflict = error.status_code == 409
+            form.version.data = case.version_id  # a second save is a deliberate overwrite
+        else:
+            db.session.commit()
+            flash(_("The case was saved."), "success")
+            return redirect(url_for("cases.show", reference=case.reference))
+    status = 422 if request.method == "POST" else 200
+    return render_template("cases/edit.html", case=case, form=form, conflict=conflict), status
+
+
+@bp.route("/<reference>/subject", methods=["GET", "POST"])
+def edit_subject(reference: str) -> Any:
+    case = load_visible_case(reference)
+    if not permissions.can_edit_subject(current_user, case):
+        abort(403)
+    form = forms.SubjectEditForm(obj=case.subject if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = case.version_id
+        for entry, guardian in zip(
+            form.guardians, case.subject.guardians if case.subject else [], strict=False
+        ):
+            entry.form.name.data = guardian.name
+            entry.form.relationship.data = guardian.relationship_to_subject
+            entry.form.contact.data = guardian.contact
+        services.record_restricted_view(case, actor=current_user, now=utcnow(), ip=client_ip())
+        db.session.commit()
+    conflict = False
+    if form.validate_on_submit():
+        try:
+            services.update_subject(
+                case,
+                _person_from(form),
+                expected_version=form.version.data or 0,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+            conflict = error.status_code == 409
+            form.version.data = case.version_id
+        else:
+            db.session.commit()
+            flash(_("The person's details were saved."), "success")
+            return redirect(url_for("cases.restricted", reference=case.reference))
+    status = 422 if request.method == "POST" else 200
+    return render_template("cases/subject.html", case=case, form=form, conflict=conflict), status
+
+
+@bp.route("/<reference>/notes", methods=["POST"])
+def add_note(reference: str) -> Any:
+    case = load_visible_case(reference)
+    form = forms.NoteForm(prefix="note")
+    if form.validate_on_submit():
+        try:
+            services.add_note(case, form.text.data or "", actor=current_user, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                abort(403)
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The note was added."), "success")
+            return redirect(url_for("cases.restricted", reference=case.reference))
+    if not permissions.can_view_restricted(current_user, case):
+        abort(403)
+    return _render_case(case, restricted=True, status=422, note_form=form)
+
+
+@bp.route("/<reference>/consent", methods=["POST"])
+def record_consent(reference: str) -> Any:
+    case = load_visible_case(reference)
+    if not permissions.can_record_consent(current_user, case):
+        abort(403)
+    form = _restricted_forms(case)["consent_form"]
+    if form.validate_on_submit():
+        data = services.ConsentData(
+            purpose=form.purpose.data,
+            state=form.state.data,
+            given_by=form.given_by.data,
+            guardian_name=form.guardian_name.data or "",
+            legal_basis=form.legal_basis.data,
+            partner_agency_id=form.partner_agency_id.data,
+            note=form.note.data or "",
+        )
+        try:
+            services.record_consent(case, data, actor=current_user, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The consent record was added."), "success")
+            return redirect(url_for("cases.restricted", reference=case.reference))
+    return _render_case(case, restricted=True, status=422, consent_form=form)
+
+
+@bp.route("/<reference>/shares", methods=["POST"])
+def share(reference: str) -> Any:
+    case = load_visible_case(reference)
+    if not permissions.can_share_case(current_user, case):
+        abort(403)
+    form = _restricted_forms(case)["share_form"]
+    if form.validate_on_submit():
+        agency = db.session.get(Agency, form.agency_id.data)
+        if agency is None:
+            abort(404)
+        try:
+            services.share_case(
+                case, agency, legal_basis=form.legal_basis.data, actor=current_user, now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The case is now shared with %(agency)s.", agency=agency.name), "success")
+            return redirect(url_for("cases.restricted", reference=case.reference))
+    return _render_case(case, restricted=True, status=422, share_form=form)
+
+
+@bp.route("/<reference>/shares/<int:share_id>/revoke", methods=["POST"])
+def revoke_share(reference: str, share_id: int) -> Any:
+    case = load_visible_case(reference)
+    share = db.session.get(CaseShare, share_id)
+    if share is None or share.case_id != case.id:
+        abort(404)
+    if not permissions.can_share_case(current_user, case):
+        abort(403)
+    try:
+        services.revoke_share(share, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(
+            _("The case is no longer shared with %(agency)s.", agency=share.agency.name), "success"
+        )
+    return redirect(url_for("cases.restricted", reference=case.reference))

@@ -1,0 +1,20 @@
+"""Helpers every blueprint's views share."""
+
+from flask import request
+from flask_wtf import FlaskForm
+
+from conference.errors import DomainError
+
+
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a refusal from a service next to the field it concerns, or atop the form."""
+    target = form._fields.get(error.field) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def client_ip() -> str | None:
+    """The client's address for the audit trail (the proxy sets it; see ProxyFix)."""
+    return request.remote_addr

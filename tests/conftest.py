@@ -82,14 +82,10 @@ def db(app: Flask) -> Iterator[Any]:
 
 
 def _empty_tables() -> None:
-    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: on tables this small it is several times faster on PostgreSQL.
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

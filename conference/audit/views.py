@@ -60,8 +60,9 @@ def index() -> Any:
         ip=client_ip(),
         detail={"filters": {k: str(v) for k, v in request.args.items() if v}},
     )
-    db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template(
+    html = render_template(
         "audit/index.html", form=form, page=page, references=references, args=args
     )
+    db.session.commit()  # after rendering: the page is shown only if its audit record is kept
+    return html

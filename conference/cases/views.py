@@ -222,8 +222,9 @@ def restricted(reference: str) -> Any:
         services.record_restricted_view(case, actor=current_user, now=utcnow(), ip=client_ip())
     except DomainError:
         abort(403)
-    db.session.commit()
-    return _render_case(case, restricted=True)
+    page = _render_case(case, restricted=True)
+    db.session.commit()  # after rendering: the page is shown only if its audit record is kept
+    return page
 
 
 @bp.route("/<reference>/status", methods=["POST"])
@@ -255,6 +256,12 @@ def change_status(reference: str) -> Any:
             flash(_("The case's status was changed."), "success")
             return redirect(url_for("cases.show", reference=case.reference))
     return _render_case(case, status=422, status_form=form)
+
+
+def _refresh_version(form: forms.CaseEditForm | forms.SubjectEditForm, case: Case) -> None:
+    """After a refusal, the form carries the version now saved: saving again is deliberate."""
+    form.version.data = case.version_id
+    form.version.raw_data = None  # else the stale posted value would be rendered
 
 
 @bp.route("/<reference>/edit", methods=["GET", "POST"])
@@ -290,7 +297,7 @@ def edit(reference: str) -> Any:
             db.session.rollback()
             show_error(form, error)
             conflict = error.status_code == 409
-            form.version.data = case.version_id  # a second save is a deliberate overwrite
+            _refresh_version(form, case)
         else:
             db.session.commit()
             flash(_("The case was saved."), "success")
@@ -314,7 +321,6 @@ def edit_subject(reference: str) -> Any:
             entry.form.relationship.data = guardian.relationship_to_subject
             entry.form.contact.data = guardian.contact
         services.record_restricted_view(case, actor=current_user, now=utcnow(), ip=client_ip())
-        db.session.commit()
     conflict = False
     if form.validate_on_submit():
         try:
@@ -329,13 +335,15 @@ def edit_subject(reference: str) -> Any:
             db.session.rollback()
             show_error(form, error)
             conflict = error.status_code == 409
-            form.version.data = case.version_id
+            _refresh_version(form, case)
         else:
             db.session.commit()
             flash(_("The person's details were saved."), "success")
             return redirect(url_for("cases.restricted", reference=case.reference))
     status = 422 if request.method == "POST" else 200
-    return render_template("cases/subject.html", case=case, form=form, conflict=conflict), status
+    html = render_template("cases/subject.html", case=case, form=form, conflict=conflict)
+    db.session.commit()  # the GET's audit record, kept only once the page rendered
+    return html, status
 
 
 @bp.route("/<reference>/notes", methods=["POST"])

@@ -59,6 +59,7 @@ def test_empty_form_is_redisplayed_with_messages(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert page.count("This field is required.") == 2
     assert 'aria-invalid="true"' in page
+    assert '"None"' not in page  # no attribute rendered from a missing value
 
 
 def test_deactivated_user_is_signed_out_on_the_next_request(client: FlaskClient, login) -> None:

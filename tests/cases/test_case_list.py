@@ -1,8 +1,13 @@
 """The case list and case page show only what the user may see."""
 
+from datetime import timedelta
+
 import pytest
 
+from conference.cases.models import CaseStatus, ConcernCategory, RiskLevel
+from conference.db import utcnow
 from tests.factories import CaseFactory, SubjectFactory
+from tests.html import selected
 from tests.worlds import build_world
 
 LISTED = {
@@ -84,3 +89,41 @@ def test_the_case_list_query_count_does_not_grow_with_the_cases(login, count_que
         page = client.get("/cases/").get_data(as_text=True)
     assert page.count("<tr>") == 1 + 24  # header and a full page of cases
     assert many.count == few.count
+
+
+FILTERS = [
+    ("q=rvt-2026-000", {"plain", "coordinated", "shared", "revoked"}),
+    ("status=monitoring", {"revoked"}),
+    ("risk=critical", {"shared"}),
+    ("category=far_left", {"coordinated"}),
+    ("coordinator=__social__", {"coordinated"}),
+    ("review_due=y", {"plain"}),
+    ("status=monitoring&risk=critical", set()),
+    ("status=nonsense", {"plain", "coordinated", "shared", "revoked"}),  # ignored, not a 500
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), FILTERS)
+def test_the_case_list_filters(login, query: str, expected: set[str]) -> None:
+    world = build_world()
+    cases = world.cases
+    cases["revoked"].status = CaseStatus.MONITORING
+    cases["shared"].risk_level = RiskLevel.CRITICAL
+    cases["coordinated"].concern_category = ConcernCategory.FAR_LEFT
+    cases["plain"].next_review_on = utcnow().date() - timedelta(days=1)
+    cases["shared"].next_review_on = utcnow().date() + timedelta(days=10)
+    query = query.replace("__social__", str(world.users["social"].id))
+    response = login(world.users["chair"]).get(f"/cases/?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    listed = {key for key, case in cases.items() if case.reference in page}
+    assert listed == expected
+
+
+def test_filters_are_kept_across_pages(login, app) -> None:
+    world = build_world()
+    for _ in range(app.config["CASES_PER_PAGE"] + 1):
+        CaseFactory(panel=world.panel, risk_level=RiskLevel.HIGH)
+    page = login(world.users["chair"]).get("/cases/?risk=high").get_data(as_text=True)
+    assert "/cases/?page=2&amp;risk=high" in page or "/cases/?risk=high&amp;page=2" in page
+    assert selected(page, "risk") == ["high"]

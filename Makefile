@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint fmt bench db-migrate db-upgrade system-deps install clean
 
-# WeasyPrint renders with Pango; install it from Debian when the machine lacks it.
+# WeasyPrint renders with Pango and subsets fonts with HarfBuzz; install them from Debian when
+# the machine lacks them.
 system-deps:
-	@ldconfig -p | grep -q 'libpango-1.0.so' || { \
-		echo "Installing Pango and fonts for WeasyPrint (Debian packages)"; \
-		apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+	@{ ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libharfbuzz-subset.so'; } || { \
+		echo "Installing Pango, HarfBuzz and fonts for WeasyPrint (Debian packages)"; \
+		apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+			libharfbuzz-subset0 fonts-dejavu-core; }
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -62,10 +62,12 @@ def _register_blueprints(app: Flask) -> None:
     from conference.auth.views import bp as auth_bp
     from conference.cases.views import bp as cases_bp
     from conference.home.views import bp as home_bp
+    from conference.meetings.views import bp as meetings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(audit_bp)
 
     @app.after_request
@@ -134,10 +136,13 @@ def _register_errors(app: Flask) -> None:
 def _register_templates(app: Flask) -> None:
     from conference import formatting, labels
     from conference.auth import permissions
+    from conference.meetings.rules import Reason
 
     app.jinja_env.globals.update(
         permissions=permissions,
         label=labels.label,
+        weekday_name=formatting.weekday_name,
+        reason_of=Reason,
     )
     app.jinja_env.filters.update(
         local_datetime=formatting.local_datetime,

@@ -1,14 +1,20 @@
-"""Flask commands: users, demo data."""
+"""Flask commands: users, demo data, documents."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from conference.auth.models import Agency, User
 from conference.auth.services import add_membership, create_user
 from conference.db import utcnow
+from conference.documents import meeting as meeting_documents
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.meetings.models import Meeting
+from conference.meetings.services import record_document
 from conference.panels.models import Panel, PanelRole
 
 
@@ -17,6 +23,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(documents)
 
 
 @click.group()
@@ -108,3 +115,40 @@ def demo_logins() -> None:
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<28} {account.description}")
     click.echo("")
+
+
+@click.group()
+def documents() -> None:
+    """Write a meeting's documents to files, e.g. to print a set."""
+
+
+@documents.command("render")
+@click.option("--meeting", "meeting_id", type=int, required=True, help="The meeting's id.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write into; created if missing.",
+)
+def render_documents(meeting_id: int, out_dir: Path) -> None:
+    """Every document that exists for the meeting: the agenda PDF and the calendar invitation."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise click.ClickException(f"There is no meeting {meeting_id}.")
+    now = utcnow()
+    link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/meetings/{meeting.id}"
+    files = {
+        meeting_documents.document_name(meeting, "agenda", "pdf"): meeting_documents.agenda_pdf(
+            meeting, may_see=meeting_documents.everyone, now=now
+        ),
+        meeting_documents.document_name(meeting, "invite", "ics"): meeting_documents.invite_ics(
+            meeting, link=link, domain=urlsplit(link).hostname or "localhost", now=now
+        ),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, body in files.items():
+        (out_dir / name).write_bytes(body)
+        record_document(meeting, name, actor=None, now=now)
+        click.echo(out_dir / name)
+    db.session.commit()

@@ -1,14 +1,20 @@
 """Dates and times on screen, in the panel's time zone."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, format_datetime
+from babel.dates import get_day_names
+from flask_babel import format_date, format_datetime, get_locale
 
 
 def to_zone(value: datetime, timezone: str) -> datetime:
     """The aware datetime in the given IANA time zone."""
     return value.astimezone(ZoneInfo(timezone))
+
+
+def local_to_utc(day: date, clock: time, timezone: str) -> datetime:
+    """The UTC instant of a wall-clock time on a day in the given time zone."""
+    return datetime.combine(day, clock, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def local_datetime(value: datetime | None, timezone: str) -> str:
@@ -29,3 +35,8 @@ def local_date(value: datetime | None, timezone: str) -> str:
 def long_date(value: date | None) -> str:
     """A calendar date, e.g. '8 Dec 2026'."""
     return "" if value is None else format_date(value, "d MMM yyyy")
+
+
+def weekday_name(weekday: int) -> str:
+    """The name of a weekday (0 = Monday) in the reader's language."""
+    return str(get_day_names("wide", locale=get_locale())[weekday])

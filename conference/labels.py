@@ -17,11 +17,13 @@ from conference.cases.models import (
     RiskLevel,
 )
 from conference.meetings.models import (
+    AgendaChangeKind,
     AttendanceStatus,
     MeetingStatus,
     RecommendationKind,
     RecommendationOutcome,
 )
+from conference.meetings.rules import Reason
 from conference.panels.models import AgencyTier, PanelRole
 
 _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
@@ -95,6 +97,22 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (RecommendationOutcome.ADOPTED, _l("Adopted")),
     (RecommendationOutcome.NOT_ADOPTED, _l("Not adopted")),
     (RecommendationOutcome.NO_QUORUM, _l("No decision: no quorum")),
+    (Reason.NEW_REFERRAL, _l("New referral")),
+    (Reason.OVERDUE_ACTION, _l("Overdue action")),
+    (Reason.OFF_TRACK, _l("Latest progress report off track")),
+    (Reason.DISCUSSION_REQUESTED, _l("Coordinator asks for discussion")),
+    (Reason.DEFERRED, _l("Deferred at the last meeting")),
+    (Reason.NOT_REACHED, _l("Not reached at the last meeting")),
+    (Reason.REVIEW_DUE, _l("Review due")),
+    (Reason.NOT_DISCUSSED, _l("Not discussed for longer than the panel's maximum interval")),
+    (Reason.CLOSURE_PROPOSED, _l("Closure proposed")),
+    (Reason.POST_EXIT_FIRST, _l("First post-exit review")),
+    (Reason.POST_EXIT_SECOND, _l("Second post-exit review")),
+    (Reason.ADDED, _l("Added by the chair or secretary")),
+    (AgendaChangeKind.ADDED, _l("Added")),
+    (AgendaChangeKind.REMOVED, _l("Removed")),
+    (AgendaChangeKind.MOVED, _l("Moved")),
+    (AgendaChangeKind.RETIMED, _l("Time changed")),
     (RagStatus.ON_TRACK, _l("On track")),
     (RagStatus.AT_RISK, _l("At risk")),
     (RagStatus.OFF_TRACK, _l("Off track")),

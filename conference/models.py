@@ -16,7 +16,14 @@ from conference.cases.models import (
     Subject,
 )
 from conference.directory.models import Service, ServiceReferral
-from conference.meetings.models import AgendaItem, Attendance, Meeting, Position, Recommendation
+from conference.meetings.models import (
+    AgendaChange,
+    AgendaItem,
+    Attendance,
+    Meeting,
+    Position,
+    Recommendation,
+)
 from conference.minutes.models import ArchivedFile, MinutesSignature, MinutesVersion
 from conference.notify.models import Notification
 from conference.panels.models import Membership, Panel, PanelAgency
@@ -25,6 +32,7 @@ __all__ = [
     "Action",
     "ActionUpdate",
     "Agency",
+    "AgendaChange",
     "AgendaItem",
     "ArchivedFile",
     "Attendance",

@@ -21,7 +21,7 @@ from conference.cases.models import (
 from conference.cases.services import allocate_reference
 from conference.directory.models import ServiceKind
 from conference.extensions import db
-from conference.meetings.models import AgendaItemKind, RecommendationKind, Stance
+from conference.meetings.models import AgendaChangeKind, AgendaItemKind, RecommendationKind, Stance
 from conference.minutes.models import SignatureRole
 from conference.notify.models import NotificationKind
 from conference.panels.models import AgencyTier, PanelRole
@@ -243,6 +243,17 @@ class AgendaItemFactory(Base):
     kind = AgendaItemKind.CASE
     case = factory.SubFactory(CaseFactory)
     position = factory.Sequence(lambda n: n + 1)
+
+
+class AgendaChangeFactory(Base):
+    class Meta:
+        model = m.AgendaChange
+
+    item = factory.SubFactory(AgendaItemFactory)
+    meeting = factory.LazyAttribute(lambda o: o.item.meeting)
+    kind = AgendaChangeKind.ADDED
+    at = NOW
+    by_id = _user_id_factory()
 
 
 class RecommendationFactory(Base):

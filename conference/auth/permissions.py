@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from conference.auth.models import User
 from conference.cases.models import Case, CaseShare
+from conference.meetings.models import Meeting
 from conference.panels.models import AgencyTier, Membership, PanelRole
 
 # Roles that see every case of their panel; partners see only what is shared with them.
@@ -103,6 +104,26 @@ def can_record_consent(user: Any, case: Case) -> bool:
 def can_share_case(user: Any, case: Case) -> bool:
     """Chair, secretary or coordinator, with the restricted view, share a case with a partner."""
     return can_view_restricted(user, case) and _is_lead_or_coordinator(user, case)
+
+
+def can_schedule_meeting(user: Any, panel_id: int) -> bool:
+    """The panel's chair and secretary schedule its meetings."""
+    return panel_role(user, panel_id) in PANEL_LEADS
+
+
+def can_view_meeting(user: Any, meeting: Meeting) -> bool:
+    """Every current member of the panel sees its meetings; what of the agenda depends on them."""
+    return can_view_panel(user, meeting.panel_id)
+
+
+def can_manage_meeting(user: Any, meeting: Meeting) -> bool:
+    """The panel's chair and secretary, and whoever chairs or minutes this meeting, run it."""
+    if not can_view_meeting(user, meeting):
+        return False
+    return panel_role(user, meeting.panel_id) in PANEL_LEADS or user.id in (
+        meeting.chair_id,
+        meeting.secretary_id,
+    )
 
 
 def can_read_audit(user: Any) -> bool:

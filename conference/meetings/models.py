@@ -77,7 +77,7 @@ class Meeting(Model):
     starts_at: Mapped[datetime] = need_to_know(index=True)
     ends_at: Mapped[datetime] = need_to_know()
     place: Mapped[str] = need_to_know(sa.String(200), default="")
-    video_link: Mapped[str] = internal(sa.String(500), default="")
+    video_link: Mapped[str] = need_to_know(sa.String(500), default="")
     chair_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
     secretary_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
     status: Mapped[MeetingStatus] = internal(default=MeetingStatus.PLANNED)
@@ -133,6 +133,8 @@ class AgendaItem(Model):
     case_id: Mapped[int | None] = internal(sa.ForeignKey("case_file.id"), index=True)
     title: Mapped[str] = need_to_know(sa.String(200), default="")
     reasons: Mapped[list[str]] = need_to_know(default=list)
+    # Proposed by the agenda builder (replaced when the draft is rebuilt) or put on by hand.
+    proposed: Mapped[bool] = internal(default=False, server_default=sa.false())
     position: Mapped[int] = need_to_know()
     minutes_allocated: Mapped[int] = need_to_know(default=10)
     likely_carry_over: Mapped[bool] = need_to_know(default=False)
@@ -149,6 +151,29 @@ class AgendaItem(Model):
     meeting: Mapped[Meeting] = relationship(back_populates="items")
     case: Mapped[Case | None] = relationship()
     recommendations: Mapped[list["Recommendation"]] = relationship(back_populates="item")
+
+
+class AgendaChangeKind(enum.StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    MOVED = "moved"
+    RETIMED = "retimed"
+
+
+class AgendaChange(Model):
+    """A change made to an agenda after it was published: shown with the agenda."""
+
+    __tablename__ = "agenda_change"
+
+    id: Mapped[int] = primary_key()
+    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int] = internal(sa.ForeignKey("agenda_item.id", ondelete="CASCADE"))
+    kind: Mapped[AgendaChangeKind] = need_to_know()
+    detail: Mapped[str] = need_to_know(sa.Text, default="")
+    at: Mapped[datetime] = need_to_know()
+    by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+
+    item: Mapped[AgendaItem] = relationship()
 
 
 class Recommendation(Model):

@@ -1,0 +1,47 @@
+"""The documents of a meeting, as files: what the download routes and `flask documents` share."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from conference.cases.models import Case
+from conference.documents.calendar import meeting_invite
+from conference.documents.pdf import render_pdf
+from conference.documents.projection import AgendaDocument, agenda_document, meeting_header
+from conference.formatting import to_zone
+from conference.meetings import queries
+from conference.meetings.models import Meeting
+
+
+def document_name(meeting: Meeting, kind: str, extension: str) -> str:
+    """A file name with the panel code and date only: never anything about a person."""
+    day = to_zone(meeting.starts_at, meeting.panel.timezone).date()
+    return f"{meeting.panel.code}-{day.isoformat()}-{kind}.{extension}"
+
+
+def agenda_for(
+    meeting: Meeting, *, may_see: Callable[[Case], bool], now: datetime
+) -> AgendaDocument:
+    """The agenda's projection for a reader who may see the cases `may_see` accepts."""
+    return agenda_document(
+        meeting,
+        queries.agenda_items(meeting),
+        queries.open_actions_from(queries.previous_meeting(meeting)),
+        queries.agenda_changes(meeting),
+        may_see=may_see,
+        today=now.date(),
+    )
+
+
+def agenda_pdf(meeting: Meeting, *, may_see: Callable[[Case], bool], now: datetime) -> bytes:
+    return render_pdf(
+        "documents/agenda.html", document=agenda_for(meeting, may_see=may_see, now=now)
+    )
+
+
+def invite_ics(meeting: Meeting, *, link: str, domain: str, now: datetime) -> bytes:
+    return meeting_invite(meeting_header(meeting), link=link, domain=domain, now=now)
+
+
+def everyone(case: Case) -> bool:
+    """The panel's full view, for the secretary's printed set."""
+    return True

@@ -1,0 +1,40 @@
+"""PDF rendering with WeasyPrint: no network, no files beyond the app's own static assets."""
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# Documents are rendered against this base; only its /static/ paths resolve, to files on disk.
+DOCUMENT_BASE = "https://documents.invalid/"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves the app's static folder and refuses every other URL (network, file://, data)."""
+
+    def __init__(self, static_folder: str) -> None:
+        super().__init__(allowed_protocols={"https"}, allow_redirects=False)
+        self.root = Path(static_folder).resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}/" != DOCUMENT_BASE or not parts.path.startswith(
+            "/static/"
+        ):
+            raise ValueError(f"documents may not fetch {parts.scheme}://{parts.netloc}")
+        path = (self.root / unquote(parts.path.removeprefix("/static/"))).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise ValueError("no such static asset")
+        mime = "text/css" if path.suffix == ".css" else "application/octet-stream"
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    """Render a document template (which receives projections only) to PDF bytes."""
+    html = render_template(template, **context)
+    fetcher = StaticOnlyFetcher(str(current_app.static_folder))
+    document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=fetcher)
+    return bytes(document.write_pdf())

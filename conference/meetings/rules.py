@@ -1,0 +1,331 @@
+"""Meeting decisions on plain values: the agenda builder, carry-over, quorum and the cadence.
+
+Nothing here reads the database or the clock. The queries module gathers the facts, the services
+module writes what these functions decide.
+"""
+
+import calendar
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from conference.actions.models import ActionStatus, RagStatus
+from conference.actions.rules import is_overdue
+from conference.cases.models import CaseStatus, RiskLevel
+from conference.meetings.models import AgendaItemKind, AttendanceStatus, ItemOutcome
+
+# Cases the panel is still working on; closed cases come back only for a post-exit review.
+ACTIVE_STATUSES = frozenset(
+    {CaseStatus.REFERRED, CaseStatus.OPEN, CaseStatus.MONITORING, CaseStatus.CLOSURE_PROPOSED}
+)
+RISK_RANK = {RiskLevel.CRITICAL: 0, RiskLevel.HIGH: 1, RiskLevel.MEDIUM: 2, RiskLevel.LOW: 3}
+
+
+class Reason(enum.StrEnum):
+    """Why a case is on the agenda. A case carries every reason that applies."""
+
+    NEW_REFERRAL = "new_referral"
+    OVERDUE_ACTION = "overdue_action"
+    OFF_TRACK = "off_track"
+    DISCUSSION_REQUESTED = "discussion_requested"
+    DEFERRED = "deferred"
+    NOT_REACHED = "not_reached"
+    REVIEW_DUE = "review_due"
+    NOT_DISCUSSED = "not_discussed"
+    CLOSURE_PROPOSED = "closure_proposed"
+    POST_EXIT_FIRST = "post_exit_first"
+    POST_EXIT_SECOND = "post_exit_second"
+    ADDED = "added"  # put on the agenda by the chair or secretary
+
+
+class Group(enum.IntEnum):
+    """The order of business after risk: escalations before reviews before closures."""
+
+    NEW_OR_ESCALATED = 0
+    REVIEW = 1
+    CLOSURE = 2
+
+
+GROUP_OF = {
+    Reason.NEW_REFERRAL: Group.NEW_OR_ESCALATED,
+    Reason.OVERDUE_ACTION: Group.NEW_OR_ESCALATED,
+    Reason.OFF_TRACK: Group.NEW_OR_ESCALATED,
+    Reason.DISCUSSION_REQUESTED: Group.NEW_OR_ESCALATED,
+    # An item that was put off once must not be put off for ever: it goes with the escalations.
+    Reason.DEFERRED: Group.NEW_OR_ESCALATED,
+    Reason.NOT_REACHED: Group.NEW_OR_ESCALATED,
+    Reason.ADDED: Group.NEW_OR_ESCALATED,
+    Reason.REVIEW_DUE: Group.REVIEW,
+    Reason.NOT_DISCUSSED: Group.REVIEW,
+    Reason.CLOSURE_PROPOSED: Group.CLOSURE,
+    Reason.POST_EXIT_FIRST: Group.CLOSURE,
+    Reason.POST_EXIT_SECOND: Group.CLOSURE,
+}
+
+
+@dataclass(frozen=True)
+class AgendaSettings:
+    """The panel settings the builder uses."""
+
+    max_discussion_interval_days: int = 91
+    post_exit_first_months: int = 6
+    post_exit_second_months: int = 12
+    minors_first: bool = False
+    minutes_new_referral: int = 15
+    minutes_review: int = 10
+    minutes_closure: int = 5
+    minutes_action_review: int = 10
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    on: date
+    length_minutes: int
+    previous_on: date | None = None  # the panel's last sitting before this one
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    case_id: int
+    reference: str
+    status: CaseStatus
+    risk: RiskLevel
+    referred_on: date
+    is_minor: bool = False
+    next_review_on: date | None = None
+    closed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    case_id: int
+    due_on: date
+    status: ActionStatus
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """A submitted progress report."""
+
+    case_id: int
+    submitted_on: date
+    rag: RagStatus
+    closure_proposed: bool = False
+    discussion_requested: bool = False
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """A case's item at an earlier meeting and what became of it (None: never recorded)."""
+
+    case_id: int
+    meeting_on: date
+    outcome: ItemOutcome | None
+
+
+@dataclass
+class ProposedItem:
+    kind: AgendaItemKind
+    minutes: int
+    case_id: int | None = None
+    reference: str = ""
+    reasons: list[Reason] = field(default_factory=list)
+    risk: RiskLevel | None = None
+    is_minor: bool = False
+    waited_days: int = 0
+    likely_carry_over: bool = False
+
+    @property
+    def group(self) -> Group:
+        return min(GROUP_OF[r] for r in self.reasons) if self.reasons else Group.REVIEW
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has fewer days."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _reasons_for(
+    case: CaseFacts,
+    meeting: MeetingFacts,
+    settings: AgendaSettings,
+    actions: Sequence[ActionFacts],
+    reports: Sequence[ReportFacts],
+    discussions: Sequence[Discussion],
+) -> list[Reason]:
+    previous = meeting.previous_on
+    last_discussed = max(
+        (d.meeting_on for d in discussions if d.outcome is ItemOutcome.DISCUSSED), default=None
+    )
+    if case.status is CaseStatus.CLOSED:
+        return _post_exit_reasons(case, meeting, settings)
+    if case.status not in ACTIVE_STATUSES:
+        return []
+    reasons = []
+    since_previous = previous is None or case.referred_on > previous
+    never_discussed = last_discussed is None or last_discussed < case.referred_on
+    if since_previous or (case.status is CaseStatus.REFERRED and never_discussed):
+        reasons.append(Reason.NEW_REFERRAL)
+    if any(is_overdue(a.status, a.due_on, meeting.on) for a in actions):
+        reasons.append(Reason.OVERDUE_ACTION)
+    latest = max(reports, key=lambda r: r.submitted_on, default=None)
+    if latest is not None and latest.rag is RagStatus.OFF_TRACK:
+        reasons.append(Reason.OFF_TRACK)
+    recent = [r for r in reports if previous is None or r.submitted_on > previous]
+    if any(r.discussion_requested for r in recent):
+        reasons.append(Reason.DISCUSSION_REQUESTED)
+    for d in discussions:
+        if d.meeting_on == previous and d.outcome is ItemOutcome.DEFERRED:
+            reasons.append(Reason.DEFERRED)
+        elif d.meeting_on == previous and d.outcome in (None, ItemOutcome.NOT_REACHED):
+            reasons.append(Reason.NOT_REACHED)
+    if case.next_review_on is not None and case.next_review_on <= meeting.on:
+        reasons.append(Reason.REVIEW_DUE)
+    waited_since = last_discussed or case.referred_on
+    if (meeting.on - waited_since).days > settings.max_discussion_interval_days:
+        reasons.append(Reason.NOT_DISCUSSED)
+    if case.status is CaseStatus.CLOSURE_PROPOSED or any(r.closure_proposed for r in recent):
+        reasons.append(Reason.CLOSURE_PROPOSED)
+    return list(dict.fromkeys(reasons))
+
+
+def _post_exit_reasons(
+    case: CaseFacts, meeting: MeetingFacts, settings: AgendaSettings
+) -> list[Reason]:
+    """A closed case comes back when a post-exit review fell due since the last sitting."""
+    if case.closed_on is None:
+        return []
+    window_start = meeting.previous_on or meeting.on - timedelta(
+        days=settings.max_discussion_interval_days
+    )
+    reasons = []
+    for months, reason in (
+        (settings.post_exit_first_months, Reason.POST_EXIT_FIRST),
+        (settings.post_exit_second_months, Reason.POST_EXIT_SECOND),
+    ):
+        if window_start < add_months(case.closed_on, months) <= meeting.on:
+            reasons.append(reason)
+    return reasons
+
+
+def minutes_for(reasons: Iterable[Reason], settings: AgendaSettings) -> int:
+    """The time slot a case item gets from the panel settings."""
+    reasons = set(reasons)
+    if Reason.NEW_REFERRAL in reasons:
+        return settings.minutes_new_referral
+    if all(GROUP_OF[r] is Group.CLOSURE for r in reasons):
+        return settings.minutes_closure
+    return settings.minutes_review
+
+
+def mark_carry_over(minutes_in_order: Sequence[int], length_minutes: int) -> list[bool]:
+    """Which items, in order of business, would run past the end of the meeting."""
+    marks, elapsed = [], 0
+    for minutes in minutes_in_order:
+        elapsed += minutes
+        marks.append(elapsed > length_minutes)
+    return marks
+
+
+def _priority(item: ProposedItem, minors_first: bool) -> tuple[int, int, int, int, str]:
+    return (
+        0 if (item.is_minor or not minors_first) else 1,
+        RISK_RANK[item.risk] if item.risk else len(RISK_RANK),
+        item.group,
+        -item.waited_days,
+        item.reference,
+    )
+
+
+def propose_agenda(
+    meeting: MeetingFacts,
+    settings: AgendaSettings,
+    cases: Iterable[CaseFacts],
+    actions: Iterable[ActionFacts] = (),
+    reports: Iterable[ReportFacts] = (),
+    discussions: Iterable[Discussion] = (),
+) -> list[ProposedItem]:
+    """The proposed agenda: the standing action review, then every case that needs the panel,
+    once each with all its reasons, in order of business, with time slots and carry-over marks."""
+    actions_of: dict[int, list[ActionFacts]] = defaultdict(list)
+    for action in actions:
+        actions_of[action.case_id].append(action)
+    reports_of: dict[int, list[ReportFacts]] = defaultdict(list)
+    for report in reports:
+        reports_of[report.case_id].append(report)
+    discussions_of: dict[int, list[Discussion]] = defaultdict(list)
+    for discussion in discussions:
+        discussions_of[discussion.case_id].append(discussion)
+
+    proposed = []
+    for case in cases:
+        history = discussions_of.get(case.case_id, [])
+        reasons = _reasons_for(
+            case,
+            meeting,
+            settings,
+            actions_of.get(case.case_id, []),
+            reports_of.get(case.case_id, []),
+            history,
+        )
+        if not reasons:
+            continue
+        last_discussed = max(
+            (d.meeting_on for d in history if d.outcome is ItemOutcome.DISCUSSED),
+            default=case.referred_on,
+        )
+        proposed.append(
+            ProposedItem(
+                kind=AgendaItemKind.CASE,
+                case_id=case.case_id,
+                reference=case.reference,
+                reasons=reasons,
+                minutes=minutes_for(reasons, settings),
+                risk=case.risk,
+                is_minor=case.is_minor,
+                waited_days=(meeting.on - max(last_discussed, case.referred_on)).days,
+            )
+        )
+    proposed.sort(key=lambda item: _priority(item, settings.minors_first))
+    standing = ProposedItem(
+        kind=AgendaItemKind.ACTION_REVIEW, minutes=settings.minutes_action_review
+    )
+    items = [standing, *proposed]
+    for item, late in zip(
+        items, mark_carry_over([i.minutes for i in items], meeting.length_minutes), strict=True
+    ):
+        item.likely_carry_over = late
+    return items
+
+
+# --- Attendance and quorum ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quorum:
+    met: bool
+    missing_agency_ids: frozenset[int]
+
+
+def quorum(
+    core_agency_ids: Iterable[int], attendance: Iterable[tuple[int, AttendanceStatus]]
+) -> Quorum:
+    """A panel is quorate when every core agency has someone present: a consensus needs them all."""
+    present = {agency_id for agency_id, status in attendance if status is AttendanceStatus.PRESENT}
+    missing = frozenset(set(core_agency_ids) - present)
+    return Quorum(met=not missing, missing_agency_ids=missing)
+
+
+# --- Scheduling -------------------------------------------------------------------------------
+
+
+def cadence_dates(
+    first_on_or_after: date, weekday: int, every_weeks: int, count: int
+) -> list[date]:
+    """`count` sitting days on the panel's weekday, every `every_weeks` weeks."""
+    first = first_on_or_after + timedelta(days=(weekday - first_on_or_after.weekday()) % 7)
+    return [first + timedelta(weeks=every_weeks * n) for n in range(count)]

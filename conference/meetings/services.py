@@ -1,0 +1,511 @@
+"""Writing meetings: scheduling, invitations, attendance, and the agenda from draft to published.
+
+Every function checks the policy, applies the rules, records the audit event and flushes.
+None commits: the entry point (request, job, command) does, once.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from conference.audit.services import record_event
+from conference.auth import permissions
+from conference.auth.models import User
+from conference.cases.models import Case
+from conference.errors import ConflictError, DomainError, ForbiddenError, InvalidTransitionError
+from conference.extensions import db
+from conference.formatting import local_to_utc
+from conference.meetings import queries, rules
+from conference.meetings.models import (
+    AgendaChange,
+    AgendaChangeKind,
+    AgendaItem,
+    AgendaItemKind,
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingStatus,
+)
+from conference.notify.models import Notification, NotificationKind
+from conference.panels.models import Membership, Panel, PanelRole
+
+EDITABLE_STATUSES = (MeetingStatus.PLANNED, MeetingStatus.AGENDA_PUBLISHED)
+MAX_SERIES = 26
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    """What the chair or secretary types when scheduling: local date and times of the panel."""
+
+    day: date
+    starts: time
+    ends: time
+    place: str = ""
+    video_link: str = ""
+    chair_id: int | None = None
+    secretary_id: int | None = None
+
+
+def _check_details(
+    panel: Panel, details: MeetingDetails, now: datetime
+) -> tuple[datetime, datetime]:
+    if details.ends <= details.starts:
+        raise DomainError(_("The meeting must end after it starts."), field="ends")
+    starts_at = local_to_utc(details.day, details.starts, panel.timezone)
+    ends_at = local_to_utc(details.day, details.ends, panel.timezone)
+    if starts_at < now:
+        raise DomainError(_("A meeting cannot be scheduled in the past."), field="day")
+    members = {m.user_id: m.role for m in current_memberships(panel)}
+    for field, user_id in (("chair_id", details.chair_id), ("secretary_id", details.secretary_id)):
+        if user_id is not None and members.get(user_id) in (None, PanelRole.PARTNER):
+            raise DomainError(_("Choose a member of the panel."), field=field)
+    return starts_at, ends_at
+
+
+def current_memberships(panel: Panel) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership).where(Membership.panel_id == panel.id, Membership.until.is_(None))
+        )
+    )
+
+
+def _invite_members(meeting: Meeting, panel: Panel) -> None:
+    for membership in current_memberships(panel):
+        if not membership.user.active:
+            continue
+        db.session.add(
+            Attendance(
+                meeting=meeting,
+                user_id=membership.user_id,
+                agency_id=membership.user.agency_id,
+                status=AttendanceStatus.INVITED,
+            )
+        )
+
+
+def _default_lead(panel: Panel, role: PanelRole) -> int | None:
+    return next((m.user_id for m in current_memberships(panel) if m.role is role), None)
+
+
+def schedule_meeting(
+    panel: Panel, details: MeetingDetails, *, actor: User, now: datetime
+) -> Meeting:
+    """Put a sitting in the calendar and invite the panel's current members."""
+    if not permissions.can_schedule_meeting(actor, panel.id):
+        raise ForbiddenError(_("Only the panel's chair or secretary schedule its meetings."))
+    starts_at, ends_at = _check_details(panel, details, now)
+    meeting = Meeting(
+        panel=panel,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=details.place or panel.default_place,
+        video_link=details.video_link,
+        chair_id=details.chair_id or _default_lead(panel, PanelRole.CHAIR),
+        secretary_id=details.secretary_id or _default_lead(panel, PanelRole.SECRETARY),
+        status=MeetingStatus.PLANNED,
+        created_at=now,
+    )
+    db.session.add(meeting)
+    _invite_members(meeting, panel)
+    db.session.flush()
+    record_event(
+        "meeting.scheduled",
+        actor=actor,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        panel_id=panel.id,
+    )
+    return meeting
+
+
+def schedule_series(
+    panel: Panel, first_on_or_after: date, count: int, *, actor: User, now: datetime
+) -> list[Meeting]:
+    """Sittings on the panel's cadence; days that already have a sitting are skipped."""
+    if not 1 <= count <= MAX_SERIES:
+        raise DomainError(
+            _("Schedule between 1 and %(most)s meetings at a time.", most=MAX_SERIES),
+            field="count",
+        )
+    days = rules.cadence_dates(
+        first_on_or_after, panel.cadence_weekday, panel.cadence_every_weeks, count
+    )
+    taken = {
+        starts_at.date()
+        for starts_at in db.session.scalars(
+            sa.select(Meeting.starts_at).where(
+                Meeting.panel_id == panel.id,
+                Meeting.starts_at >= local_to_utc(days[0], time(0), panel.timezone),
+            )
+        )
+    }
+    meetings = []
+    for day in days:
+        if local_to_utc(day, panel.cadence_start, panel.timezone).date() in taken:
+            continue
+        details = MeetingDetails(day=day, starts=panel.cadence_start, ends=panel.cadence_end)
+        meetings.append(schedule_meeting(panel, details, actor=actor, now=now))
+    return meetings
+
+
+def update_meeting(
+    meeting: Meeting, details: MeetingDetails, *, version: int, actor: User, now: datetime
+) -> None:
+    """Move or re-seat a coming meeting; refused when someone else changed it meanwhile."""
+    _check_manage(meeting, actor)
+    if meeting.status not in EDITABLE_STATUSES:
+        raise InvalidTransitionError(_("A meeting that has started can no longer be moved."))
+    if meeting.version_id != version:
+        raise ConflictError(
+            _("Someone else changed this meeting while you were editing. Check their change.")
+        )
+    meeting.starts_at, meeting.ends_at = _check_details(meeting.panel, details, now)
+    meeting.place = details.place
+    meeting.video_link = details.video_link
+    meeting.chair_id = details.chair_id
+    meeting.secretary_id = details.secretary_id
+    _renumber(meeting)
+    record_event(
+        "meeting.updated",
+        actor=actor,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        panel_id=meeting.panel_id,
+    )
+    db.session.flush()
+
+
+def record_attendance(
+    meeting: Meeting,
+    statuses: Mapping[int, AttendanceStatus],
+    *,
+    actor: User,
+    now: datetime,
+) -> int:
+    """Set who came, sent apologies or stayed away; returns how many entries changed."""
+    _check_manage(meeting, actor)
+    changed = 0
+    for attendance in meeting.attendance:
+        status = statuses.get(attendance.id)
+        if status is None or status is attendance.status:
+            continue
+        attendance.status = status
+        changed += 1
+    if changed:
+        record_event(
+            "meeting.attendance_recorded",
+            actor=actor,
+            now=now,
+            object_type="meeting",
+            object_id=meeting.id,
+            panel_id=meeting.panel_id,
+            detail={"changed": changed},
+        )
+    db.session.flush()
+    return changed
+
+
+def meeting_quorum(meeting: Meeting) -> rules.Quorum:
+    return rules.quorum(
+        meeting.panel.core_agency_ids, ((a.agency_id, a.status) for a in meeting.attendance)
+    )
+
+
+# --- The agenda -------------------------------------------------------------------------------
+
+
+def _check_manage(meeting: Meeting, actor: User) -> None:
+    if not permissions.can_manage_meeting(actor, meeting):
+        raise ForbiddenError(_("Only the chair or the secretary may change this meeting."))
+
+
+def _check_agenda_open(meeting: Meeting) -> None:
+    if meeting.status not in EDITABLE_STATUSES:
+        raise InvalidTransitionError(
+            _("The meeting has started; its agenda can no longer be changed.")
+        )
+
+
+def active_items(meeting: Meeting) -> list[AgendaItem]:
+    return sorted(
+        (i for i in meeting.items if i.removed_at is None), key=lambda i: (i.position, i.id)
+    )
+
+
+def _renumber(meeting: Meeting, order: list[AgendaItem] | None = None) -> None:
+    """Number the items in order of business and mark those that will not fit in the time."""
+    items = order if order is not None else active_items(meeting)
+    marks = rules.mark_carry_over(
+        [i.minutes_allocated for i in items], queries.length_minutes(meeting)
+    )
+    for position, (item, late) in enumerate(zip(items, marks, strict=True), start=1):
+        item.position = position
+        item.likely_carry_over = late
+    removed = [i for i in meeting.items if i.removed_at is not None]
+    for position, item in enumerate(removed, start=len(items) + 1):
+        item.position = position
+        item.likely_carry_over = False
+
+
+def _after_publication(
+    meeting: Meeting,
+    item: AgendaItem,
+    kind: AgendaChangeKind,
+    detail: str,
+    actor: User,
+    now: datetime,
+) -> None:
+    """Once published, every change is kept and shown with the agenda."""
+    if meeting.status is MeetingStatus.AGENDA_PUBLISHED:
+        db.session.add(
+            AgendaChange(
+                meeting=meeting, item=item, kind=kind, detail=detail, at=now, by_id=actor.id
+            )
+        )
+    record_event(
+        "agenda.changed",
+        actor=actor,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        panel_id=meeting.panel_id,
+        detail={"change": kind.value, "item_id": item.id},
+    )
+
+
+def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> list[AgendaItem]:
+    """Replace the builder's proposal with a fresh one from the caseload.
+
+    Items put on by hand stay, and so do removals: a case taken off with a reason is not
+    proposed again. A published agenda is frozen and cannot be rebuilt.
+    """
+    _check_manage(meeting, actor)
+    if meeting.status is not MeetingStatus.PLANNED:
+        raise InvalidTransitionError(
+            _("The agenda has been published and is frozen. Add or remove items instead.")
+        )
+    facts = queries.agenda_facts(meeting)
+    proposal = rules.propose_agenda(
+        facts.meeting, facts.settings, facts.cases, facts.actions, facts.reports, facts.discussions
+    )
+    kept = [i for i in meeting.items if not i.proposed or i.removed_at is not None]
+    for item in meeting.items:
+        if item not in kept:
+            db.session.delete(item)
+    meeting.items = kept
+    by_case = {i.case_id: i for i in kept if i.case_id is not None}
+    has_standing = any(i.kind is AgendaItemKind.ACTION_REVIEW for i in kept)
+    new_items = []
+    for proposed in proposal:
+        existing = by_case.get(proposed.case_id) if proposed.case_id else None
+        if existing is not None:  # on by hand or removed: keep the chair's choice, add reasons
+            existing.reasons = list(dict.fromkeys([*existing.reasons, *proposed.reasons]))
+            continue
+        if proposed.kind is AgendaItemKind.ACTION_REVIEW and has_standing:
+            continue
+        new_item = AgendaItem(
+            meeting=meeting,
+            kind=proposed.kind,
+            case_id=proposed.case_id,
+            title=_("Open actions from the last meeting")
+            if proposed.kind is AgendaItemKind.ACTION_REVIEW
+            else "",
+            reasons=[r.value for r in proposed.reasons],
+            proposed=True,
+            position=0,
+            minutes_allocated=proposed.minutes,
+        )
+        db.session.add(new_item)
+        new_items.append(new_item)
+    manual = [i for i in kept if i.removed_at is None]
+    _renumber(meeting, [*new_items, *sorted(manual, key=lambda i: i.position)])
+    record_event(
+        "agenda.built",
+        actor=actor,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        panel_id=meeting.panel_id,
+        detail={"proposed": len(new_items)},
+    )
+    db.session.flush()
+    return active_items(meeting)
+
+
+def _item_of(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = next((i for i in meeting.items if i.id == item_id), None)
+    if item is None:
+        raise DomainError(_("That item is not on this agenda."))
+    return item
+
+
+def move_item(meeting: Meeting, item_id: int, offset: int, *, actor: User, now: datetime) -> None:
+    """Move an item up (-1) or down (+1) the order of business."""
+    _check_manage(meeting, actor)
+    _check_agenda_open(meeting)
+    items = active_items(meeting)
+    item = _item_of(meeting, item_id)
+    if item not in items:
+        raise DomainError(_("A removed item has no place in the order."))
+    old = items.index(item)
+    new = min(max(old + offset, 0), len(items) - 1)
+    if new == old:
+        return
+    items.insert(new, items.pop(old))
+    _renumber(meeting, items)
+    _after_publication(meeting, item, AgendaChangeKind.MOVED, f"{old + 1} → {new + 1}", actor, now)
+    db.session.flush()
+
+
+def retime_item(
+    meeting: Meeting, item_id: int, minutes: int, *, actor: User, now: datetime
+) -> None:
+    """Give an item a different time slot."""
+    _check_manage(meeting, actor)
+    _check_agenda_open(meeting)
+    item = _item_of(meeting, item_id)
+    if not 1 <= minutes <= 240:
+        raise DomainError(_("Give between 1 and 240 minutes."), field="minutes")
+    before = item.minutes_allocated
+    if before == minutes:
+        return
+    item.minutes_allocated = minutes
+    _renumber(meeting)
+    _after_publication(
+        meeting, item, AgendaChangeKind.RETIMED, f"{before} → {minutes} min", actor, now
+    )
+    db.session.flush()
+
+
+def add_case_item(
+    meeting: Meeting, case: Case, *, minutes: int, note: str, actor: User, now: datetime
+) -> AgendaItem:
+    """Put a case on the agenda by hand."""
+    _check_manage(meeting, actor)
+    _check_agenda_open(meeting)
+    if case.panel_id != meeting.panel_id or not permissions.can_view_case(actor, case):
+        raise DomainError(
+            _("There is no case with that reference on this panel."), field="reference"
+        )
+    if any(i.case_id == case.id for i in active_items(meeting)):
+        raise DomainError(_("That case is already on the agenda."), field="reference")
+    return _add_item(
+        meeting,
+        AgendaItem(
+            kind=AgendaItemKind.CASE,
+            case_id=case.id,
+            reasons=[rules.Reason.ADDED.value],
+            title=note,
+            minutes_allocated=minutes,
+        ),
+        actor=actor,
+        now=now,
+    )
+
+
+def add_general_item(
+    meeting: Meeting, *, title: str, minutes: int, actor: User, now: datetime
+) -> AgendaItem:
+    """A general item: a policy question, a training, any other business. No case data."""
+    _check_manage(meeting, actor)
+    _check_agenda_open(meeting)
+    if not title.strip():
+        raise DomainError(_("Give the item a title."), field="title")
+    return _add_item(
+        meeting,
+        AgendaItem(kind=AgendaItemKind.GENERAL, title=title.strip(), minutes_allocated=minutes),
+        actor=actor,
+        now=now,
+    )
+
+
+def _add_item(meeting: Meeting, item: AgendaItem, *, actor: User, now: datetime) -> AgendaItem:
+    if not 1 <= item.minutes_allocated <= 240:
+        raise DomainError(_("Give between 1 and 240 minutes."), field="minutes")
+    item.meeting = meeting
+    db.session.add(item)
+    item.position = len(active_items(meeting)) + 1
+    _renumber(meeting)
+    db.session.flush()
+    _after_publication(meeting, item, AgendaChangeKind.ADDED, "", actor, now)
+    db.session.flush()
+    return item
+
+
+def remove_item(meeting: Meeting, item_id: int, *, reason: str, actor: User, now: datetime) -> None:
+    """Take an item off with a reason; it stays visible as removed, and is not proposed again."""
+    _check_manage(meeting, actor)
+    _check_agenda_open(meeting)
+    item = _item_of(meeting, item_id)
+    if item.removed_at is not None:
+        raise DomainError(_("That item has already been removed."))
+    if not reason.strip():
+        raise DomainError(_("Say why the item comes off the agenda."), field="reason")
+    item.removed_at = now
+    item.removed_reason = reason.strip()
+    _renumber(meeting)
+    _after_publication(meeting, item, AgendaChangeKind.REMOVED, item.removed_reason, actor, now)
+    db.session.flush()
+
+
+def publish_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
+    """Freeze the agenda and tell every invitee; returns how many were notified."""
+    _check_manage(meeting, actor)
+    if meeting.status is not MeetingStatus.PLANNED:
+        raise InvalidTransitionError(_("This agenda has already been published."))
+    if not active_items(meeting):
+        raise DomainError(_("Build or add the agenda before publishing it."))
+    meeting.status = MeetingStatus.AGENDA_PUBLISHED
+    meeting.agenda_published_at = now
+    notified = 0
+    for attendance in meeting.attendance:
+        if attendance.user_id == actor.id:
+            continue
+        db.session.add(
+            Notification(
+                user_id=attendance.user_id,
+                kind=NotificationKind.AGENDA_PUBLISHED,
+                title=_(
+                    "The agenda of the %(panel)s meeting has been published.",
+                    panel=meeting.panel.code,
+                ),
+                link=f"/meetings/{meeting.id}/agenda",
+                meeting_id=meeting.id,
+                dedupe_key=f"agenda_published:{meeting.id}:{attendance.user_id}",
+                created_at=now,
+            )
+        )
+        notified += 1
+    record_event(
+        "agenda.published",
+        actor=actor,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        panel_id=meeting.panel_id,
+        detail={"items": len(active_items(meeting)), "notified": notified},
+    )
+    db.session.flush()
+    return notified
+
+
+def record_document(
+    meeting: Meeting, document: str, *, actor: User | None, now: datetime, ip: str | None = None
+) -> None:
+    """Every download or rendering of a meeting document goes into the audit trail."""
+    record_event(
+        "document.downloaded" if actor is not None else "document.rendered",
+        actor=actor,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        panel_id=meeting.panel_id,
+        ip=ip,
+        detail={"document": document},
+    )

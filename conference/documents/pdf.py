@@ -12,6 +12,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 DOCUMENT_BASE = "https://documents.invalid/"
 
 
+class RefusedURLError(ValueError):
+    """A document asked for something other than the app's own static files."""
+
+
 class StaticOnlyFetcher(URLFetcher):
     """Serves the app's static folder and refuses every other URL (network, file://, data)."""
 
@@ -24,10 +28,10 @@ class StaticOnlyFetcher(URLFetcher):
         if f"{parts.scheme}://{parts.netloc}/" != DOCUMENT_BASE or not parts.path.startswith(
             "/static/"
         ):
-            raise ValueError(f"documents may not fetch {parts.scheme}://{parts.netloc}")
+            raise RefusedURLError(f"documents may not fetch {parts.scheme}://{parts.netloc}")
         path = (self.root / unquote(parts.path.removeprefix("/static/"))).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
-            raise ValueError("no such static asset")
+            raise RefusedURLError("no such static asset")
         mime = "text/css" if path.suffix == ".css" else "application/octet-stream"
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
 

@@ -173,6 +173,7 @@ class AgendaChange(Model):
     at: Mapped[datetime] = need_to_know()
     by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
 
+    meeting: Mapped[Meeting] = relationship()
     item: Mapped[AgendaItem] = relationship()
 
 

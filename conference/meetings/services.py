@@ -428,9 +428,9 @@ def add_general_item(
 def _add_item(meeting: Meeting, item: AgendaItem, *, actor: User, now: datetime) -> AgendaItem:
     if not 1 <= item.minutes_allocated <= 240:
         raise DomainError(_("Give between 1 and 240 minutes."), field="minutes")
+    item.position = len(active_items(meeting)) + 1
     item.meeting = meeting
     db.session.add(item)
-    item.position = len(active_items(meeting)) + 1
     _renumber(meeting)
     db.session.flush()
     _after_publication(meeting, item, AgendaChangeKind.ADDED, "", actor, now)

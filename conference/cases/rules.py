@@ -1,5 +1,6 @@
 """Case decisions on plain values: references, minors, the lifecycle, matching, consent."""
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -36,9 +37,17 @@ def age_on(date_of_birth: date, today: date) -> int:
     return today.year - date_of_birth.year - (0 if had_birthday else 1)
 
 
+def adult_cutoff(today: date) -> date:
+    """The last birth date of someone who is an adult on `today` (a query can compare with it)."""
+    year = today.year - ADULT_AGE
+    if (today.month, today.day) == (2, 29) and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return today.replace(year=year)
+
+
 def is_minor(date_of_birth: date | None, today: date) -> bool:
     """Whether the person is under 18 on `today`; unknown date of birth counts as adult."""
-    return date_of_birth is not None and age_on(date_of_birth, today) < ADULT_AGE
+    return date_of_birth is not None and date_of_birth > adult_cutoff(today)
 
 
 # --- The lifecycle ----------------------------------------------------------------------------

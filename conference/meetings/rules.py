@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from conference.actions.models import ActionStatus, RagStatus
 from conference.actions.rules import is_overdue
@@ -86,8 +87,10 @@ class MeetingFacts:
     previous_on: date | None = None  # the panel's last sitting before this one
 
 
-@dataclass(frozen=True)
-class CaseFacts:
+# The facts are named tuples: the builder reads tens of thousands of them, and tuples are cheap.
+
+
+class CaseFacts(NamedTuple):
     case_id: int
     reference: str
     status: CaseStatus
@@ -98,15 +101,13 @@ class CaseFacts:
     closed_on: date | None = None
 
 
-@dataclass(frozen=True)
-class ActionFacts:
+class ActionFacts(NamedTuple):
     case_id: int
     due_on: date
     status: ActionStatus
 
 
-@dataclass(frozen=True)
-class ReportFacts:
+class ReportFacts(NamedTuple):
     """A submitted progress report."""
 
     case_id: int
@@ -116,8 +117,7 @@ class ReportFacts:
     discussion_requested: bool = False
 
 
-@dataclass(frozen=True)
-class Discussion:
+class Discussion(NamedTuple):
     """A case's item at an earlier meeting and what became of it (None: never recorded)."""
 
     case_id: int
@@ -149,48 +149,89 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+class _Signals(NamedTuple):
+    """What the actions, reports and earlier discussions say about one case."""
+
+    overdue: bool = False
+    latest_rag: RagStatus | None = None
+    discussion_requested: bool = False
+    closure_requested: bool = False
+    carried: tuple[Reason, ...] = ()  # deferred or not reached at the previous meeting
+    last_discussed: date | None = None
+
+
 def _reasons_for(
-    case: CaseFacts,
-    meeting: MeetingFacts,
-    settings: AgendaSettings,
-    actions: Sequence[ActionFacts],
-    reports: Sequence[ReportFacts],
-    discussions: Sequence[Discussion],
+    case: CaseFacts, meeting: MeetingFacts, settings: AgendaSettings, signals: _Signals
 ) -> list[Reason]:
-    previous = meeting.previous_on
-    last_discussed = max(
-        (d.meeting_on for d in discussions if d.outcome is ItemOutcome.DISCUSSED), default=None
-    )
     if case.status is CaseStatus.CLOSED:
         return _post_exit_reasons(case, meeting, settings)
     if case.status not in ACTIVE_STATUSES:
         return []
+    previous, last_discussed = meeting.previous_on, signals.last_discussed
     reasons = []
     since_previous = previous is None or case.referred_on > previous
     never_discussed = last_discussed is None or last_discussed < case.referred_on
     if since_previous or (case.status is CaseStatus.REFERRED and never_discussed):
         reasons.append(Reason.NEW_REFERRAL)
-    if any(is_overdue(a.status, a.due_on, meeting.on) for a in actions):
+    if signals.overdue:
         reasons.append(Reason.OVERDUE_ACTION)
-    latest = max(reports, key=lambda r: r.submitted_on, default=None)
-    if latest is not None and latest.rag is RagStatus.OFF_TRACK:
+    if signals.latest_rag is RagStatus.OFF_TRACK:
         reasons.append(Reason.OFF_TRACK)
-    recent = [r for r in reports if previous is None or r.submitted_on > previous]
-    if any(r.discussion_requested for r in recent):
+    if signals.discussion_requested:
         reasons.append(Reason.DISCUSSION_REQUESTED)
-    for d in discussions:
-        if d.meeting_on == previous and d.outcome is ItemOutcome.DEFERRED:
-            reasons.append(Reason.DEFERRED)
-        elif d.meeting_on == previous and d.outcome in (None, ItemOutcome.NOT_REACHED):
-            reasons.append(Reason.NOT_REACHED)
+    reasons.extend(signals.carried)
     if case.next_review_on is not None and case.next_review_on <= meeting.on:
         reasons.append(Reason.REVIEW_DUE)
     waited_since = last_discussed or case.referred_on
     if (meeting.on - waited_since).days > settings.max_discussion_interval_days:
         reasons.append(Reason.NOT_DISCUSSED)
-    if case.status is CaseStatus.CLOSURE_PROPOSED or any(r.closure_proposed for r in recent):
+    if case.status is CaseStatus.CLOSURE_PROPOSED or signals.closure_requested:
         reasons.append(Reason.CLOSURE_PROPOSED)
-    return list(dict.fromkeys(reasons))
+    return reasons
+
+
+def _signals(
+    meeting: MeetingFacts,
+    actions: Iterable[ActionFacts],
+    reports: Iterable[ReportFacts],
+    discussions: Iterable[Discussion],
+) -> dict[int, _Signals]:
+    """Each case's signals, gathered in one pass over each input."""
+    previous = meeting.previous_on
+    overdue = {a.case_id for a in actions if is_overdue(a.status, a.due_on, meeting.on)}
+    latest: dict[int, ReportFacts] = {}
+    requested, closure = set(), set()
+    for report in reports:
+        if (
+            report.case_id not in latest
+            or report.submitted_on > latest[report.case_id].submitted_on
+        ):
+            latest[report.case_id] = report
+        if previous is None or report.submitted_on > previous:  # made since the last sitting
+            if report.discussion_requested:
+                requested.add(report.case_id)
+            if report.closure_proposed:
+                closure.add(report.case_id)
+    last: dict[int, date] = {}
+    carried: dict[int, list[Reason]] = defaultdict(list)
+    for d in discussions:
+        if d.outcome is ItemOutcome.DISCUSSED:
+            if d.case_id not in last or d.meeting_on > last[d.case_id]:
+                last[d.case_id] = d.meeting_on
+        elif d.meeting_on == previous:
+            deferred = d.outcome is ItemOutcome.DEFERRED
+            carried[d.case_id].append(Reason.DEFERRED if deferred else Reason.NOT_REACHED)
+    return {
+        case_id: _Signals(
+            overdue=case_id in overdue,
+            latest_rag=latest[case_id].rag if case_id in latest else None,
+            discussion_requested=case_id in requested,
+            closure_requested=case_id in closure,
+            carried=tuple(dict.fromkeys(carried.get(case_id, ()))),
+            last_discussed=last.get(case_id),
+        )
+        for case_id in overdue | latest.keys() | requested | closure | last.keys() | carried.keys()
+    }
 
 
 def _post_exit_reasons(
@@ -251,33 +292,15 @@ def propose_agenda(
 ) -> list[ProposedItem]:
     """The proposed agenda: the standing action review, then every case that needs the panel,
     once each with all its reasons, in order of business, with time slots and carry-over marks."""
-    actions_of: dict[int, list[ActionFacts]] = defaultdict(list)
-    for action in actions:
-        actions_of[action.case_id].append(action)
-    reports_of: dict[int, list[ReportFacts]] = defaultdict(list)
-    for report in reports:
-        reports_of[report.case_id].append(report)
-    discussions_of: dict[int, list[Discussion]] = defaultdict(list)
-    for discussion in discussions:
-        discussions_of[discussion.case_id].append(discussion)
-
+    signals = _signals(meeting, actions, reports, discussions)
+    quiet = _Signals()
     proposed = []
     for case in cases:
-        history = discussions_of.get(case.case_id, [])
-        reasons = _reasons_for(
-            case,
-            meeting,
-            settings,
-            actions_of.get(case.case_id, []),
-            reports_of.get(case.case_id, []),
-            history,
-        )
+        case_signals = signals.get(case.case_id, quiet)
+        reasons = _reasons_for(case, meeting, settings, case_signals)
         if not reasons:
             continue
-        last_discussed = max(
-            (d.meeting_on for d in history if d.outcome is ItemOutcome.DISCUSSED),
-            default=case.referred_on,
-        )
+        waited_since = max(case_signals.last_discussed or case.referred_on, case.referred_on)
         proposed.append(
             ProposedItem(
                 kind=AgendaItemKind.CASE,
@@ -287,7 +310,7 @@ def propose_agenda(
                 minutes=minutes_for(reasons, settings),
                 risk=case.risk,
                 is_minor=case.is_minor,
-                waited_days=(meeting.on - max(last_discussed, case.referred_on)).days,
+                waited_days=(meeting.on - waited_since).days,
             )
         )
     proposed.sort(key=lambda item: _priority(item, settings.minors_first))

@@ -7,6 +7,7 @@ None commits: the entry point (request, job, command) does, once.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -279,8 +280,8 @@ def _after_publication(
     )
 
 
-def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> list[AgendaItem]:
-    """Replace the builder's proposal with a fresh one from the caseload.
+def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
+    """Replace the builder's proposal with a fresh one from the caseload; returns its size.
 
     Items put on by hand stay, and so do removals: a case taken off with a reason is not
     proposed again. A published agenda is frozen and cannot be rebuilt.
@@ -295,13 +296,9 @@ def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> list[Agenda
         facts.meeting, facts.settings, facts.cases, facts.actions, facts.reports, facts.discussions
     )
     kept = [i for i in meeting.items if not i.proposed or i.removed_at is not None]
-    for item in meeting.items:
-        if item not in kept:
-            db.session.delete(item)
-    meeting.items = kept
     by_case = {i.case_id: i for i in kept if i.case_id is not None}
     has_standing = any(i.kind is AgendaItemKind.ACTION_REVIEW for i in kept)
-    new_items = []
+    rows: list[dict[str, Any]] = []
     for proposed in proposal:
         existing = by_case.get(proposed.case_id) if proposed.case_id else None
         if existing is not None:  # on by hand or removed: keep the chair's choice, add reasons
@@ -309,22 +306,39 @@ def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> list[Agenda
             continue
         if proposed.kind is AgendaItemKind.ACTION_REVIEW and has_standing:
             continue
-        new_item = AgendaItem(
-            meeting=meeting,
-            kind=proposed.kind,
-            case_id=proposed.case_id,
-            title=_("Open actions from the last meeting")
-            if proposed.kind is AgendaItemKind.ACTION_REVIEW
-            else "",
-            reasons=[r.value for r in proposed.reasons],
-            proposed=True,
-            position=0,
-            minutes_allocated=proposed.minutes,
+        standing = proposed.kind is AgendaItemKind.ACTION_REVIEW
+        rows.append(
+            {
+                "meeting_id": meeting.id,
+                "kind": proposed.kind,
+                "case_id": proposed.case_id,
+                "title": _("Open actions from the last meeting") if standing else "",
+                "reasons": [r.value for r in proposed.reasons],
+                "proposed": True,
+                "minutes_allocated": proposed.minutes,
+            }
         )
-        db.session.add(new_item)
-        new_items.append(new_item)
-    manual = [i for i in kept if i.removed_at is None]
-    _renumber(meeting, [*new_items, *sorted(manual, key=lambda i: i.position)])
+    # The proposal comes first, then what was put on by hand, in the order the chair gave it.
+    manual = sorted((i for i in kept if i.removed_at is None), key=lambda i: i.position)
+    marks = rules.mark_carry_over(
+        [r["minutes_allocated"] for r in rows] + [i.minutes_allocated for i in manual],
+        queries.length_minutes(meeting),
+    )
+    for position, (row, late) in enumerate(zip(rows, marks, strict=False), start=1):
+        row |= {"position": position, "likely_carry_over": late}
+    for position, item in enumerate(manual, start=len(rows) + 1):
+        item.position, item.likely_carry_over = position, marks[position - 1]
+    # In bulk: a big caseload proposes hundreds of items, one INSERT each would be most of the time.
+    db.session.execute(
+        sa.delete(AgendaItem).where(
+            AgendaItem.meeting_id == meeting.id,
+            AgendaItem.proposed.is_(True),
+            AgendaItem.removed_at.is_(None),
+        )
+    )
+    if rows:
+        db.session.execute(sa.insert(cast(sa.Table, AgendaItem.__table__)), rows)
+    db.session.expire(meeting, ["items"])
     record_event(
         "agenda.built",
         actor=actor,
@@ -332,10 +346,10 @@ def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> list[Agenda
         object_type="meeting",
         object_id=meeting.id,
         panel_id=meeting.panel_id,
-        detail={"proposed": len(new_items)},
+        detail={"proposed": len(rows)},
     )
     db.session.flush()
-    return active_items(meeting)
+    return len(rows)
 
 
 def _item_of(meeting: Meeting, item_id: int) -> AgendaItem:

@@ -1,6 +1,6 @@
 """Case rules, table-driven: the lifecycle, re-referral matching, repeat referrals, consent."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -216,3 +216,20 @@ def test_sharing_needs_consent_or_another_legal_basis(
     else:
         with pytest.raises(DomainError, match="consent for sharing"):
             check_sharing_basis(consent, basis)
+
+
+def test_the_adult_cutoff_agrees_with_the_age_on_every_day_of_a_leap_cycle() -> None:
+    from conference.cases.rules import ADULT_AGE, adult_cutoff, age_on
+
+    births = [
+        date(2008, 2, 28),
+        date(2008, 2, 29),
+        date(2008, 3, 1),
+        date(2010, 2, 28),
+        date(2010, 3, 1),
+    ]
+    day = date(2026, 1, 1)
+    while day < date(2029, 1, 1):
+        for born in births:
+            assert (born > adult_cutoff(day)) is (age_on(born, day) < ADULT_AGE), (born, day)
+        day += timedelta(days=1)

@@ -63,11 +63,13 @@ def _register_blueprints(app: Flask) -> None:
     from conference.cases.views import bp as cases_bp
     from conference.home.views import bp as home_bp
     from conference.meetings.views import bp as meetings_bp
+    from conference.notify.views import bp as notify_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(notify_bp)
     app.register_blueprint(audit_bp)
 
     @app.after_request

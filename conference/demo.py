@@ -55,6 +55,7 @@ from conference.meetings.models import (
     RecommendationOutcome,
     Stance,
 )
+from conference.meetings.services import build_agenda, publish_agenda
 from conference.panels.models import AgencyTier, Panel, PanelAgency, PanelRole
 
 DEMO_PASSWORD = "casedemo-2026"  # noqa: S105 - the published password of the fictional demo
@@ -727,6 +728,11 @@ def _meetings(world: World, panel_code: str, cases: list[Case]) -> None:
         )
     upcoming = _new_meeting(world, panel, next_day, MeetingStatus.PLANNED)
     _progress_reports(world, upcoming, discussed)
+    # The coming agenda: a draft for the chair of RVT to work on, already published for NVA.
+    chair = _chair(world, panel)
+    build_agenda(upcoming, actor=chair, now=world.now)
+    if panel_code != RVT:
+        publish_agenda(upcoming, actor=chair, now=world.now)
 
 
 def _past_agenda(world: World, meeting: Meeting, cases: list[Case], deferred_one: bool) -> None:

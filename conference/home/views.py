@@ -10,6 +10,7 @@ from conference.actions.rules import is_overdue
 from conference.cases.queries import coordinated_cases
 from conference.db import utcnow
 from conference.meetings.queries import upcoming_meetings
+from conference.notify.queries import unread_for
 
 bp = Blueprint("home", __name__)
 
@@ -25,4 +26,5 @@ def index() -> Any:
         meetings=upcoming_meetings(current_user, now),
         cases=coordinated_cases(current_user),
         actions=[(a, is_overdue(a.status, a.due_on, today)) for a in actions],
+        notifications=unread_for(current_user),
     )

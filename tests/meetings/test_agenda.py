@@ -352,3 +352,24 @@ def test_an_agenda_built_over_http_uses_the_real_clock_and_keeps_the_audit_trail
     response = client.post(f"/meetings/{meeting.id}/agenda/build", follow_redirects=True)
     assert "Check the reasons, then publish." in response.get_data(as_text=True)
     assert len(case_references(meeting)) >= 1
+
+
+def test_an_invitee_opens_the_published_agenda_from_the_home_page(
+    world: World, meeting: Meeting, login
+) -> None:
+    build(world, meeting)
+    services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
+    police = world.users["police"]
+    [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == police.id))
+    client = login(police)
+
+    home = client.get("/").get_data(as_text=True)
+    assert "The agenda of the RVT meeting has been published." in home
+    opened = client.post(f"/notifications/{note.id}")
+
+    assert opened.headers["Location"] == f"/meetings/{meeting.id}/agenda"
+    assert db.session.get(Notification, note.id).read_at is not None
+    assert "has been published" not in client.get("/").get_data(as_text=True)
+    # Someone else's notification is not theirs to open.
+    other = db.session.scalars(sa.select(Notification).where(Notification.user_id != police.id))
+    assert client.post(f"/notifications/{next(iter(other)).id}").status_code == 404

@@ -1,0 +1,19 @@
+"""Read queries for notifications: a user only ever reads their own."""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from conference.auth.models import User
+from conference.extensions import db
+from conference.notify.models import Notification
+
+
+def unread_for(user: User, limit: int = 10) -> Sequence[Notification]:
+    """The user's unread notifications, newest first."""
+    return db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    ).all()

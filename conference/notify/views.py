@@ -1,0 +1,25 @@
+"""Opening a notification: marks it read and goes where it points."""
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect
+from flask_login import current_user
+
+from conference.db import utcnow
+from conference.extensions import db
+from conference.notify.models import Notification
+
+bp = Blueprint("notify", __name__, url_prefix="/notifications")
+
+
+@bp.route("/<int:notification_id>", methods=["POST"])
+def open_notification(notification_id: int) -> Any:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    # Links are paths the app wrote itself; anything else (another host) is not followed.
+    link = notification.link
+    return redirect(link if link.startswith("/") and not link.startswith("//") else "/")

@@ -333,75 +333,74 @@ def retime(meeting_id: int, item_id: int) -> Any:
     )
 
 
-@bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/remove", methods=["POST"])
-def remove(meeting_id: int, item_id: int) -> Any:
-    meeting = load_managed_meeting(meeting_id)
-    form = forms.RemoveItemForm(prefix="remove")
+def _submit(meeting: Meeting, form: Any, change: Any, **page: Any) -> Any:
+    """A change typed into a form: done and reported, or the page again with the form as typed."""
     if form.validate_on_submit():
         try:
-            services.remove_item(
-                meeting, item_id, reason=form.reason.data, actor=current_user, now=utcnow()
-            )
+            success = change()
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
             db.session.commit()
-            flash(_("The item was taken off the agenda."), "success")
+            flash(success, "success")
             return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
-    return _agenda_page(meeting, 422, remove_form=form, failed_item_id=item_id)
+    return _agenda_page(meeting, 422, **page)
+
+
+@bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/remove", methods=["POST"])
+def remove(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    form = forms.RemoveItemForm(prefix="remove")
+
+    def change() -> str:
+        reason = form.reason.data
+        services.remove_item(meeting, item_id, reason=reason, actor=current_user, now=utcnow())
+        return _("The item was taken off the agenda.")
+
+    return _submit(meeting, form, change, remove_form=form, failed_item_id=item_id)
 
 
 @bp.route("/<int:meeting_id>/agenda/cases", methods=["POST"])
 def add_case(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
     form = forms.AddCaseForm(prefix="case")
-    if form.validate_on_submit():
+
+    def change() -> str:
         case = case_by_reference(form.reference.data.upper())
-        try:
-            if case is None:
-                raise DomainError(
-                    _("There is no case with that reference on this panel."), field="reference"
-                )
-            services.add_case_item(
-                meeting,
-                case,
-                minutes=form.minutes.data,
-                note=form.note.data or "",
-                actor=current_user,
-                now=utcnow(),
+        if case is None:
+            raise DomainError(
+                _("There is no case with that reference on this panel."), field="reference"
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(reference)s was added.", reference=case.reference), "success")
-            return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
-    return _agenda_page(meeting, 422, add_case_form=form)
+        services.add_case_item(
+            meeting,
+            case,
+            minutes=form.minutes.data,
+            note=form.note.data or "",
+            actor=current_user,
+            now=utcnow(),
+        )
+        return _("%(reference)s was added.", reference=case.reference)
+
+    return _submit(meeting, form, change, add_case_form=form)
 
 
 @bp.route("/<int:meeting_id>/agenda/general", methods=["POST"])
 def add_general(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
     form = forms.AddGeneralForm(prefix="general")
-    if form.validate_on_submit():
-        try:
-            services.add_general_item(
-                meeting,
-                title=form.title.data,
-                minutes=form.minutes.data,
-                actor=current_user,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The item was added."), "success")
-            return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
-    return _agenda_page(meeting, 422, add_general_form=form)
+
+    def change() -> str:
+        services.add_general_item(
+            meeting,
+            title=form.title.data,
+            minutes=form.minutes.data,
+            actor=current_user,
+            now=utcnow(),
+        )
+        return _("The item was added.")
+
+    return _submit(meeting, form, change, add_general_form=form)
 
 
 # --- Documents --------------------------------------------------------------------------------

@@ -256,6 +256,16 @@ class AgendaChangeFactory(Base):
     by_id = _user_id_factory()
 
 
+class ConflictDeclarationFactory(Base):
+    class Meta:
+        model = m.ConflictDeclaration
+
+    agenda_item_id = factory.LazyFunction(lambda: AgendaItemFactory().id)
+    user_id = _user_id_factory()
+    declared_at = NOW
+    recorded_by_id = _user_id_factory()
+
+
 class RecommendationFactory(Base):
     class Meta:
         model = m.Recommendation

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from conference.auth.models import AgencyKind
 from conference.cases.models import (
     CaseStatus,
     ConsentGiver,
@@ -234,4 +235,22 @@ def check_sharing_basis(consent: ConsentState, legal_basis: LegalBasis | None) -
         raise DomainError(
             "This case cannot be shared with the partner: consent for sharing with them has "
             "not been given. Record consent first, or choose another legal basis."
+        )
+
+
+# --- The coordinator --------------------------------------------------------------------------
+
+
+def check_coordinator(
+    *, crime_suspected: bool, agency_kind: AgencyKind, reason: str, override_reason: str
+) -> None:
+    """One coordinator per case, chosen with a reason; the police when a crime is suspected,
+    unless the panel records why not."""
+    if not reason.strip():
+        raise DomainError("Say why this person coordinates the case.", field="reason")
+    if crime_suspected and agency_kind is not AgencyKind.POLICE and not override_reason.strip():
+        raise DomainError(
+            "A crime is suspected: the coordinator comes from the police, unless the panel "
+            "records why another agency should coordinate.",
+            field="override_reason",
         )

@@ -177,6 +177,21 @@ class AgendaChange(Model):
     item: Mapped[AgendaItem] = relationship()
 
 
+class ConflictDeclaration(Model):
+    """A member's declared conflict of interest on an item: they cannot speak for their agency."""
+
+    __tablename__ = "conflict_declaration"
+    __table_args__ = (sa.UniqueConstraint("agenda_item_id", "user_id"),)
+
+    id: Mapped[int] = primary_key()
+    agenda_item_id: Mapped[int] = internal(
+        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+    declared_at: Mapped[datetime] = internal()
+    recorded_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+
+
 class Recommendation(Model):
     """What the panel proposes for a case; adopted only by consensus."""
 

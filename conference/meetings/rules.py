@@ -7,15 +7,24 @@ module writes what these functions decide.
 import calendar
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
 
 from conference.actions.models import ActionStatus, RagStatus
 from conference.actions.rules import is_overdue
 from conference.cases.models import CaseStatus, RiskLevel
-from conference.meetings.models import AgendaItemKind, AttendanceStatus, ItemOutcome
+from conference.errors import DomainError
+from conference.meetings.models import (
+    AgendaItemKind,
+    AttendanceStatus,
+    ItemOutcome,
+    RecommendationOutcome,
+    Stance,
+)
 
 # Cases the panel is still working on; closed cases come back only for a post-exit review.
 ACTIVE_STATUSES = frozenset(
@@ -352,3 +361,54 @@ def cadence_dates(
     """`count` sitting days on the panel's weekday, every `every_weeks` weeks."""
     first = first_on_or_after + timedelta(days=(weekday - first_on_or_after.weekday()) % 7)
     return [first + timedelta(weeks=every_weeks * n) for n in range(count)]
+
+
+# --- Running the meeting ----------------------------------------------------------------------
+
+
+class Presence(NamedTuple):
+    """One attendee as the attendance list records them."""
+
+    user_id: int
+    agency_id: int
+    status: AttendanceStatus
+    arrived_at: datetime | None = None  # None: there from the start
+    left_at: datetime | None = None  # None: stayed to the end
+
+
+def present_agencies(attendance: Iterable[Presence], at: datetime) -> set[int]:
+    """The agencies with someone in the room at `at`: late arrivals and early departures count."""
+    return {
+        p.agency_id
+        for p in attendance
+        if p.status is AttendanceStatus.PRESENT
+        and (p.arrived_at is None or p.arrived_at <= at)
+        and (p.left_at is None or p.left_at > at)
+    }
+
+
+def decide(
+    core_agency_ids: Iterable[int],
+    present_agency_ids: Iterable[int],
+    positions: Mapping[int, Stance],
+) -> RecommendationOutcome:
+    """The consensus rule.
+
+    Without every core agency present there is no decision. With them, a recommendation is adopted
+    when every agency present has given its position and none objects; an abstention does not
+    block. While positions are missing and nobody objects, it is still pending.
+    """
+    present = set(present_agency_ids)
+    if not set(core_agency_ids) <= present:
+        return RecommendationOutcome.NO_QUORUM
+    if any(stance is Stance.OBJECT for agency, stance in positions.items() if agency in present):
+        return RecommendationOutcome.NOT_ADOPTED
+    if present - positions.keys():
+        return RecommendationOutcome.PENDING
+    return RecommendationOutcome.ADOPTED
+
+
+def check_position(stance: Stance, reason: str) -> None:
+    """An objection must say why: the minutes record it and the panel must be able to answer it."""
+    if stance is Stance.OBJECT and not reason.strip():
+        raise DomainError(str(_l("An objection needs a reason.")), field="reason")

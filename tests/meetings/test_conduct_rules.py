@@ -48,7 +48,9 @@ A, AB, X = Stance.AGREE, Stance.ABSTAIN, Stance.OBJECT
     [
         pytest.param(CORE, {MUN: A, POL: A, PRO: A}, "adopted", id="all agree"),
         pytest.param(CORE, {MUN: A, POL: AB, PRO: A}, "adopted", id="an abstention does not block"),
-        pytest.param(CORE, {MUN: AB, POL: AB, PRO: AB}, "adopted", id="all abstain: nobody objects"),
+        pytest.param(
+            CORE, {MUN: AB, POL: AB, PRO: AB}, "adopted", id="all abstain: nobody objects"
+        ),
         pytest.param(CORE, {MUN: A, POL: X, PRO: A}, "not_adopted", id="one objection blocks"),
         pytest.param(
             CORE | {SOC},

@@ -96,6 +96,16 @@ def can_change_status(user: Any, case: Case, needs_decision: bool) -> bool:
     return not needs_decision and case.coordinator_id == user.id
 
 
+def can_assign_coordinator(user: Any, case: Case) -> bool:
+    """The chair and the secretary record whom the panel names as coordinator."""
+    return can_view_case(user, case) and panel_role(user, case.panel_id) in PANEL_LEADS
+
+
+def can_refer_to_service(user: Any, case: Case) -> bool:
+    """Chair, secretary or coordinator, who know the person, refer the case to a service."""
+    return can_view_restricted(user, case) and _is_lead_or_coordinator(user, case)
+
+
 def can_record_consent(user: Any, case: Case) -> bool:
     """Those who may see who the person is record what they consented to."""
     return can_view_restricted(user, case)

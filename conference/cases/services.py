@@ -35,9 +35,10 @@ from conference.cases.models import (
     RiskLevel,
     Subject,
 )
-from conference.errors import ConflictError, DomainError, ForbiddenError
+from conference.errors import ConflictError, DomainError, ForbiddenError, InvalidTransitionError
 from conference.extensions import db
 from conference.meetings.models import Recommendation
+from conference.notify.models import Notification, NotificationKind
 from conference.panels.models import AgencyTier, Panel
 
 
@@ -622,3 +623,77 @@ def _revoke(share: CaseShare, *, actor: User, now: datetime, why: str) -> None:
         detail={"agency_id": share.agency_id, "why": why},
     )
     db.session.flush()
+
+
+# --- The coordinator --------------------------------------------------------------------------
+
+COORDINATED_STATUSES = (
+    CaseStatus.REFERRED,
+    CaseStatus.OPEN,
+    CaseStatus.MONITORING,
+    CaseStatus.CLOSURE_PROPOSED,
+)
+
+
+def assign_coordinator(
+    case: Case,
+    coordinator: User,
+    *,
+    reason: str,
+    override_reason: str = "",
+    meeting_id: int | None,
+    actor: User,
+    now: datetime,
+) -> CoordinatorAssignment:
+    """Name the one coordinator of an open case; the previous one hands over, history is kept,
+    and the new coordinator is told (by reference only)."""
+    if not permissions.can_assign_coordinator(actor, case):
+        raise ForbiddenError("Only the chair or the secretary name a case's coordinator.")
+    if case.status not in COORDINATED_STATUSES:
+        raise InvalidTransitionError("Only an open case has a coordinator.")
+    if permissions.membership_on(coordinator, case.panel_id) is None:
+        raise DomainError("The coordinator must be a current member of the panel.", field="user_id")
+    if case.coordinator_id == coordinator.id:
+        raise DomainError("This person already coordinates the case.", field="user_id")
+    rules.check_coordinator(
+        crime_suspected=case.crime_suspected,
+        agency_kind=coordinator.agency.kind,
+        reason=reason,
+        override_reason=override_reason,
+    )
+    _end_coordination(case, now)
+    assignment = CoordinatorAssignment(
+        case_id=case.id,
+        user_id=coordinator.id,
+        agency_id=coordinator.agency_id,
+        meeting_id=meeting_id,
+        reason=reason.strip(),
+        override_reason=override_reason.strip() or None,
+        started_at=now,
+    )
+    db.session.add(assignment)
+    case.coordinator = coordinator
+    case.lead_agency_id = coordinator.agency_id
+    case.updated_at = now
+    db.session.add(
+        Notification(
+            user_id=coordinator.id,
+            kind=NotificationKind.COORDINATOR_ASSIGNED,
+            title=f"You now coordinate case {case.reference}.",
+            link=f"/cases/{case.reference}",
+            case_id=case.id,
+            dedupe_key=f"coordinator:{case.id}:{coordinator.id}:{now.isoformat()}",
+            created_at=now,
+        )
+    )
+    record_event(
+        "case.coordinator_assigned",
+        actor=actor,
+        now=now,
+        object_type="case",
+        object_id=case.id,
+        panel_id=case.panel_id,
+        detail={"user_id": coordinator.id, "override": bool(override_reason.strip())},
+    )
+    db.session.flush()
+    return assignment

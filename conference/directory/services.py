@@ -1,0 +1,95 @@
+"""Writing the service directory and referrals of cases to services.
+
+Every function checks the policy, applies the rules, records the audit event and flushes.
+None commits: the entry point (request, job, command) does, once.
+"""
+
+from datetime import datetime
+
+from conference.audit.services import record_event
+from conference.auth import permissions
+from conference.auth.models import User
+from conference.cases.models import Case, ConsentPurpose, ConsentState, LegalBasis
+from conference.cases.rules import current_consent
+from conference.cases.services import consent_facts
+from conference.directory import rules
+from conference.directory.models import Service, ServiceReferral, ServiceReferralStatus
+from conference.errors import ConflictError, DomainError, ForbiddenError
+from conference.extensions import db
+from conference.meetings.models import Recommendation
+
+
+def consent_to_refer(case: Case, service: Service) -> ConsentState:
+    """The person's say on this referral: consent to this service, or to referrals in general."""
+    facts = consent_facts(case)
+    specific = current_consent(facts, ConsentPurpose.SERVICE_REFERRAL, service_id=service.id)
+    if specific is not ConsentState.NOT_SOUGHT:
+        return specific
+    return current_consent(facts, ConsentPurpose.SERVICE_REFERRAL)
+
+
+def propose_referral(
+    case: Case,
+    service: Service,
+    *,
+    recommendation: Recommendation | None,
+    guided: bool,
+    actor: User,
+    now: datetime,
+) -> ServiceReferral:
+    """The panel proposes referring the case to a service in its directory."""
+    if not permissions.can_refer_to_service(actor, case):
+        raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
+    if service.panel_id != case.panel_id or not service.active:
+        raise DomainError("Choose a service from the panel's directory.", field="service_id")
+    referral = ServiceReferral(
+        case_id=case.id,
+        service_id=service.id,
+        recommendation_id=recommendation.id if recommendation else None,
+        status=ServiceReferralStatus.PROPOSED,
+        guided=guided,
+        created_at=now,
+        created_by_id=actor.id,
+        updated_at=now,
+    )
+    db.session.add(referral)
+    db.session.flush()
+    _audit(referral, "referral.proposed", actor, now)
+    return referral
+
+
+def advance_referral(
+    referral: ServiceReferral,
+    target: ServiceReferralStatus,
+    *,
+    legal_basis: LegalBasis | None,
+    version: int,
+    actor: User,
+    now: datetime,
+) -> None:
+    """Move a referral on; it is only `referred` with the person's consent or a legal basis."""
+    if not permissions.can_refer_to_service(actor, referral.case):
+        raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
+    if referral.version_id != version:
+        raise ConflictError("Someone else updated this referral meanwhile. Check its status.")
+    consent = consent_to_refer(referral.case, referral.service)
+    rules.check_referral_step(referral.status, target, consent=consent, legal_basis=legal_basis)
+    referral.status = target
+    if target is ServiceReferralStatus.REFERRED:
+        referral.legal_basis = (
+            legal_basis if consent is not ConsentState.GIVEN else LegalBasis.CONSENT
+        )
+    referral.updated_at = now
+    _audit(referral, f"referral.{target.value}", actor, now)
+    db.session.flush()
+
+
+def _audit(referral: ServiceReferral, action: str, actor: User, now: datetime) -> None:
+    record_event(
+        action,
+        actor=actor,
+        now=now,
+        object_type="service_referral",
+        object_id=referral.id,
+        panel_id=referral.case.panel_id,
+    )

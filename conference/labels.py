@@ -19,9 +19,12 @@ from conference.cases.models import (
 from conference.meetings.models import (
     AgendaChangeKind,
     AttendanceStatus,
+    AttendeeRole,
+    ItemOutcome,
     MeetingStatus,
     RecommendationKind,
     RecommendationOutcome,
+    Stance,
 )
 from conference.meetings.rules import Reason
 from conference.panels.models import AgencyTier, PanelRole
@@ -87,6 +90,14 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (LegalBasis.VITAL_INTERESTS, _l("Vital interests")),
     (LegalBasis.PUBLIC_TASK, _l("Public task")),
     (LegalBasis.LAW_ENFORCEMENT, _l("Law enforcement (police, prosecutor)")),
+    (AttendeeRole.MEMBER, _l("Member")),
+    (AttendeeRole.OBSERVER, _l("Observer")),
+    (Stance.AGREE, _l("Agree")),
+    (Stance.ABSTAIN, _l("Abstain")),
+    (Stance.OBJECT, _l("Object")),
+    (ItemOutcome.DISCUSSED, _l("Discussed")),
+    (ItemOutcome.DEFERRED, _l("Deferred to the next meeting")),
+    (ItemOutcome.NOT_REACHED, _l("Not reached")),
     (RecommendationKind.SUPPORT_MEASURE, _l("Support measure")),
     (RecommendationKind.SERVICE_REFERRAL, _l("Referral to a service")),
     (RecommendationKind.CRIMINAL_JUSTICE, _l("Criminal-justice measure")),

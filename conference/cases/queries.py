@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from conference.actions.models import Action
+from conference.actions.models import Action, ProgressReport
 from conference.auth.models import Agency, User
 from conference.auth.permissions import case_visibility
 from conference.cases.models import (
@@ -184,3 +184,13 @@ def timeline_for(case: Case) -> list[TimelineEntry]:
         title = _("Action agreed (%(status)s now)", status=label(action.status))
         entries.append(TimelineEntry(action.created_at, "action", title, action.text))
     return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def latest_report(case: Case) -> ProgressReport | None:
+    """The coordinator's most recent submitted progress report on the case."""
+    return db.session.scalar(
+        sa.select(ProgressReport)
+        .where(ProgressReport.case_id == case.id, ProgressReport.submitted_at.is_not(None))
+        .order_by(ProgressReport.submitted_at.desc(), ProgressReport.id.desc())
+        .limit(1)
+    )

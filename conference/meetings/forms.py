@@ -2,11 +2,29 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from conference.forms import optional_int, strip
+from conference.actions.models import ActionStatus
+from conference.cases.models import RiskLevel
+from conference.forms import enum_choices, enum_or_none, no_choice, optional_int, strip
+from conference.meetings.models import (
+    AttendanceStatus,
+    AttendeeRole,
+    ItemOutcome,
+    RecommendationKind,
+    Stance,
+)
 
 
 class MeetingForm(FlaskForm):
@@ -58,3 +76,97 @@ class RemoveItemForm(FlaskForm):
 
 class RetimeForm(FlaskForm):
     minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=240)])
+
+
+class PresenceForm(FlaskForm):
+    status = SelectField(
+        _l("Attendance"), choices=enum_choices(AttendanceStatus), coerce=AttendanceStatus
+    )
+    role = SelectField(_l("Role"), choices=enum_choices(AttendeeRole), coerce=AttendeeRole)
+    arrived = TimeField(_l("Arrived at"), validators=[Optional()])
+    left = TimeField(_l("Left at"), validators=[Optional()])
+    acknowledged = BooleanField(_l("Accepts the confidentiality statement"))
+
+
+class ItemForm(FlaskForm):
+    facts = StringField(
+        _l("Agreed facts, in one line"), filters=[strip], validators=[Length(max=300)]
+    )
+    assessed_risk = SelectField(
+        _l("Risk level after discussion"),
+        choices=[no_choice(_l("Not assessed")), *enum_choices(RiskLevel)],
+        coerce=enum_or_none(RiskLevel),
+        validators=[Optional()],
+    )
+    assessment = TextAreaField(
+        _l("Assessment (and why the risk level changes, if it does)"),
+        filters=[strip],
+        validators=[Length(max=1000)],
+    )
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[no_choice(_l("Not yet")), *enum_choices(ItemOutcome)],
+        coerce=enum_or_none(ItemOutcome),
+        validators=[Optional()],
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class RecommendationForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"), choices=enum_choices(RecommendationKind), coerce=RecommendationKind
+    )
+    text = TextAreaField(
+        _l("The recommendation, as the minutes should read"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=500)],
+    )
+    hide_positions = BooleanField(_l("Hide positions until every agency has given its own"))
+
+
+class PositionForm(FlaskForm):
+    speaker_id = SelectField(
+        _l("Speaking for their agency"), coerce=int, validators=[InputRequired()]
+    )
+    stance = SelectField(_l("Position"), choices=enum_choices(Stance), coerce=Stance)
+    reason = StringField(
+        _l("Reason (required for an objection)"), filters=[strip], validators=[Length(max=500)]
+    )
+
+
+class CoordinatorForm(FlaskForm):
+    user_id = SelectField(_l("Coordinator"), coerce=int, validators=[InputRequired()])
+    reason = StringField(_l("Why this person"), filters=[strip], validators=[Length(max=300)])
+    override_reason = StringField(
+        _l("If a crime is suspected and the coordinator is not from the police: why"),
+        filters=[strip],
+        validators=[Length(max=300)],
+    )
+
+
+class NewActionForm(FlaskForm):
+    recommendation_id = SelectField(_l("For the recommendation"), coerce=int)
+    text = StringField(_l("Action"), filters=[strip], validators=[DataRequired(), Length(max=500)])
+    owner_id = SelectField(_l("Owner"), coerce=int, validators=[InputRequired()])
+    due_on = DateField(_l("Due on"), validators=[InputRequired()])
+
+
+class ReviewForm(FlaskForm):
+    outcome = SelectField(
+        _l("Verdict"),
+        choices=[
+            SelectChoice(ActionStatus.DONE.value, _l("Done")),
+            SelectChoice(ActionStatus.OPEN.value, _l("Still open: new due date")),
+            SelectChoice(
+                ActionStatus.NOT_POSSIBLE.value, _l("Not possible: circumstances changed")
+            ),
+            SelectChoice(ActionStatus.NOT_DONE.value, _l("Not done")),
+        ],
+        coerce=ActionStatus,
+    )
+    new_due_on = DateField(_l("New due date"), validators=[Optional()])
+    note = StringField(_l("Note"), filters=[strip], validators=[Length(max=300)])
+
+
+class ConflictForm(FlaskForm):
+    user_id = SelectField(_l("Who declares a conflict of interest"), coerce=int)

@@ -15,18 +15,31 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference.actions import services as action_services
+from conference.actions.models import Action
 from conference.auth import permissions
+from conference.auth.models import User
+from conference.cases import queries as case_queries
 from conference.cases.models import Case
 from conference.cases.queries import case_by_reference
+from conference.cases.services import assign_coordinator
 from conference.db import utcnow
 from conference.documents import meeting as documents
 from conference.documents.projection import AgendaDocument
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.formatting import to_zone
+from conference.formatting import local_to_utc, to_zone
 from conference.forms import no_choice, options
-from conference.meetings import forms, queries, services
-from conference.meetings.models import AttendanceStatus, Meeting
+from conference.labels import label
+from conference.meetings import forms, queries, rules, services
+from conference.meetings.models import (
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    AttendeeRole,
+    Meeting,
+    Recommendation,
+)
 from conference.panels.models import Panel, PanelRole
 from conference.views import client_ip, show_error
 
@@ -439,3 +452,445 @@ def invite(meeting_id: int) -> Any:
     )
     db.session.commit()
     return _download(body, "text/calendar", documents.document_name(meeting, "invite", "ics"))
+
+
+# --- The sitting: the chair's view --------------------------------------------------------------
+
+
+def _local(meeting: Meeting, clock: Any) -> Any:
+    """A time of day typed for the meeting's date, as a UTC instant (None stays None)."""
+    if clock is None:
+        return None
+    day = to_zone(meeting.starts_at, meeting.panel.timezone).date()
+    return local_to_utc(day, clock, meeting.panel.timezone)
+
+
+@bp.route("/<int:meeting_id>/open", methods=["POST"])
+def open_sitting(meeting_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    try:
+        services.open_meeting(meeting, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    db.session.commit()
+    flash(_("The meeting is open. Record who is present, then take the items in order."), "success")
+    return redirect(url_for("meetings.opening", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/close", methods=["POST"])
+def close_sitting(meeting_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    try:
+        not_reached = services.close_meeting(meeting, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "The meeting is closed and its record locked. %(count)s items were not reached "
+                "and will be proposed again.",
+                count=not_reached,
+            ),
+            "success",
+        )
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+def _presence_form(entry: Attendance, meeting: Meeting) -> forms.PresenceForm:
+    form = forms.PresenceForm(prefix=f"p{entry.id}")
+    if not form.is_submitted():
+        zone = meeting.panel.timezone
+        form.status.data, form.role.data = entry.status, entry.role
+        form.arrived.data = to_zone(entry.arrived_at, zone).time() if entry.arrived_at else None
+        form.left.data = to_zone(entry.left_at, zone).time() if entry.left_at else None
+        form.acknowledged.data = entry.confidentiality_acknowledged_at is not None
+    return form
+
+
+def _opening_page(
+    meeting: Meeting, status: int = 200, failed: tuple[int, Any] | None = None
+) -> Any:
+    entries = queries.attendance_of(meeting)
+    presence_forms = {e.id: _presence_form(e, meeting) for e in entries}
+    if failed is not None:
+        presence_forms[failed[0]] = failed[1]
+    return render_template(
+        "meetings/opening.html",
+        meeting=meeting,
+        entries=entries,
+        presence_forms=presence_forms,
+        quorum=services.meeting_quorum(meeting),
+        items=services.active_items(meeting),
+    ), status
+
+
+@bp.route("/<int:meeting_id>/opening")
+def opening(meeting_id: int) -> Any:
+    return _opening_page(load_managed_meeting(meeting_id))
+
+
+@bp.route("/<int:meeting_id>/presence/<int:attendance_id>", methods=["POST"])
+def presence(meeting_id: int, attendance_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    entry = next((a for a in meeting.attendance if a.id == attendance_id), None)
+    if entry is None:
+        abort(404)
+    form = forms.PresenceForm(prefix=f"p{entry.id}")
+    if form.validate_on_submit():
+        data = services.PresenceData(
+            status=form.status.data,
+            role=form.role.data,
+            arrived_at=_local(meeting, form.arrived.data),
+            left_at=_local(meeting, form.left.data),
+            acknowledged=bool(form.acknowledged.data),
+        )
+        try:
+            services.record_presence(meeting, entry, data, actor=current_user, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved for %(name)s.", name=entry.user.name), "success")
+            return redirect(
+                url_for("meetings.opening", meeting_id=meeting.id, _anchor=f"p{entry.id}")
+            )
+    return _opening_page(meeting, 422, failed=(entry.id, form))
+
+
+def _person(user_id: int | None) -> User:
+    person = db.session.get(User, user_id) if user_id else None
+    if person is None:
+        raise DomainError(_("Choose someone from the list."), field="user_id")
+    return person
+
+
+def _load_item(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = next((i for i in meeting.items if i.id == item_id and i.removed_at is None), None)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _present_speakers(meeting: Meeting, item: AgendaItem) -> list[Any]:
+    """Who can give their agency's position now: members present, without a declared conflict."""
+    now = utcnow()
+    conflicted = services.conflicted_user_ids(item)
+    return [
+        a.user
+        for a in meeting.attendance
+        if a.role is AttendeeRole.MEMBER
+        and a.user_id not in conflicted
+        and rules.present_agencies(
+            [rules.Presence(a.user_id, a.agency_id, a.status, a.arrived_at, a.left_at)], now
+        )
+    ]
+
+
+def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms_in: Any) -> Any:
+    items = services.active_items(meeting)
+    index = items.index(item)
+    case = item.case
+    speakers = _present_speakers(meeting, item)
+    members = [m.user for m in services.current_memberships(meeting.panel) if m.user.active]
+    page_forms: dict[str, Any] = {
+        "item_form": forms.ItemForm(prefix="item", obj=None),
+        "recommendation_form": forms.RecommendationForm(prefix="rec"),
+        "position_form": forms.PositionForm(prefix="pos"),
+        "coordinator_form": forms.CoordinatorForm(prefix="coord"),
+        "action_form": forms.NewActionForm(prefix="act"),
+        "conflict_form": forms.ConflictForm(prefix="coi"),
+    } | forms_in
+    item_form = page_forms["item_form"]
+    if "item_form" not in forms_in:
+        item_form.facts.data, item_form.assessment.data = item.facts, item.assessment
+        item_form.assessed_risk.data, item_form.outcome.data = item.assessed_risk, item.outcome
+        item_form.version.data = item.version_id
+    page_forms["position_form"].speaker_id.choices = options(
+        (u.id, f"{u.name} ({u.agency.name})") for u in speakers
+    )
+    page_forms["coordinator_form"].user_id.choices = options(
+        (u.id, f"{u.name} ({u.agency.name})") for u in members
+    )
+    page_forms["action_form"].owner_id.choices = options(
+        (u.id, f"{u.name} ({u.agency.name})") for u in members
+    )
+    page_forms["conflict_form"].user_id.choices = options(
+        (a.user.id, a.user.name) for a in meeting.attendance
+    )
+    recommendations = list(item.recommendations)
+    page_forms["action_form"].recommendation_id.choices = options(
+        (r.id, r.text[:60]) for r in recommendations if r.outcome.value == "adopted"
+    )
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "item": item,
+        "items": items,
+        "previous_item": items[index - 1] if index > 0 else None,
+        "next_item": items[index + 1] if index + 1 < len(items) else None,
+        "quorum_now": rules.quorum(
+            meeting.panel.core_agency_ids,
+            [
+                (agency_id, AttendanceStatus.PRESENT)
+                for agency_id in rules.present_agencies(services.presence_of(meeting), utcnow())
+            ],
+        ),
+        "recommendations": recommendations,
+        "conflicted": services.conflicted_user_ids(item),
+        "open": meeting.status.value == "in_progress",
+        **page_forms,
+    }
+    if case is not None:
+        context |= {
+            "case": case,
+            "report": case_queries.latest_report(case),
+            "actions": case_queries.actions_for(case),
+            "decisions": [
+                d for d in case_queries.decisions_for(case) if d.item.meeting_id != meeting.id
+            ][:5],
+        }
+    elif item.kind.value == "action_review":
+        context["review_actions"] = [
+            (a, forms.ReviewForm(prefix=f"rv{a.id}"))
+            for a in queries.open_actions_from(queries.previous_meeting(meeting))
+        ]
+    return render_template("meetings/sitting.html", **context), status
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>")
+def sitting(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    return _sitting_page(meeting, _load_item(meeting, item_id))
+
+
+def _sitting_submit(
+    meeting: Meeting, item: AgendaItem, form: Any, name: str, change: Any, success: str
+) -> Any:
+    """A change typed on the chair's view: saved on its own, or the item again as typed."""
+    if form.validate_on_submit():
+        try:
+            change()
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+            if name == "item_form":  # the next save must be against what is saved now
+                form.version.data = _load_item(meeting, item.id).version_id
+        else:
+            db.session.commit()
+            flash(success, "success")
+            return redirect(url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id))
+    return _sitting_page(meeting, _load_item(meeting, item.id), 422, **{name: form})
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/record", methods=["POST"])
+def record_item(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    form = forms.ItemForm(prefix="item")
+    record = services.ItemRecord(
+        facts=form.facts.data or "",
+        assessed_risk=form.assessed_risk.data,
+        assessment=form.assessment.data or "",
+        outcome=form.outcome.data,
+    )
+    return _sitting_submit(
+        meeting,
+        item,
+        form,
+        "item_form",
+        lambda: services.save_item(
+            item, record, version=form.version.data or 0, actor=current_user, now=utcnow()
+        ),
+        _("Saved."),
+    )
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/recommendations", methods=["POST"])
+def add_recommendation(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    form = forms.RecommendationForm(prefix="rec")
+    return _sitting_submit(
+        meeting,
+        item,
+        form,
+        "recommendation_form",
+        lambda: services.add_recommendation(
+            item,
+            kind=form.kind.data,
+            text=form.text.data,
+            hide_positions=bool(form.hide_positions.data),
+            actor=current_user,
+            now=utcnow(),
+        ),
+        _("Recommendation added: each agency present now gives its position."),
+    )
+
+
+def _load_recommendation(item: AgendaItem, recommendation_id: int) -> Recommendation:
+    recommendation = next((r for r in item.recommendations if r.id == recommendation_id), None)
+    if recommendation is None:
+        abort(404)
+    return recommendation
+
+
+@bp.route(
+    "/<int:meeting_id>/items/<int:item_id>/recommendations/<int:recommendation_id>/positions",
+    methods=["POST"],
+)
+def record_position(meeting_id: int, item_id: int, recommendation_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    recommendation = _load_recommendation(item, recommendation_id)
+    form = forms.PositionForm(prefix="pos")
+    form.speaker_id.choices = options((a.user_id, "") for a in meeting.attendance)
+    return _sitting_submit(
+        meeting,
+        item,
+        form,
+        "position_form",
+        lambda: services.record_position(
+            recommendation,
+            _person(form.speaker_id.data),
+            stance=form.stance.data,
+            reason=form.reason.data or "",
+            actor=current_user,
+            now=utcnow(),
+        ),
+        _("Position recorded."),
+    )
+
+
+@bp.route(
+    "/<int:meeting_id>/items/<int:item_id>/recommendations/<int:recommendation_id>/decide",
+    methods=["POST"],
+)
+def decide(meeting_id: int, item_id: int, recommendation_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    recommendation = _load_recommendation(item, recommendation_id)
+    try:
+        outcome = services.decide_recommendation(recommendation, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Decided: %(outcome)s.", outcome=label(outcome)), "success")
+    return redirect(url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id))
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/coordinator", methods=["POST"])
+def name_coordinator(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    if item.case is None:
+        abort(404)
+    form = forms.CoordinatorForm(prefix="coord")
+    form.user_id.choices = options(
+        (m.user_id, "") for m in services.current_memberships(meeting.panel)
+    )
+    return _sitting_submit(
+        meeting,
+        item,
+        form,
+        "coordinator_form",
+        lambda: assign_coordinator(
+            item.case,
+            _person(form.user_id.data),
+            reason=form.reason.data or "",
+            override_reason=form.override_reason.data or "",
+            meeting_id=meeting.id,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        _("The coordinator was named and notified."),
+    )
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/actions", methods=["POST"])
+def add_action(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    form = forms.NewActionForm(prefix="act")
+    form.recommendation_id.choices = options((r.id, "") for r in item.recommendations)
+    form.owner_id.choices = options(
+        (m.user_id, "") for m in services.current_memberships(meeting.panel)
+    )
+    return _sitting_submit(
+        meeting,
+        item,
+        form,
+        "action_form",
+        lambda: action_services.add_action(
+            _load_recommendation(item, form.recommendation_id.data),
+            text=form.text.data,
+            owner=_person(form.owner_id.data),
+            due_on=form.due_on.data,
+            meeting=meeting,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        _("Action added."),
+    )
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/conflicts", methods=["POST"])
+def declare_conflict(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    form = forms.ConflictForm(prefix="coi")
+    form.user_id.choices = options((a.user_id, "") for a in meeting.attendance)
+    return _sitting_submit(
+        meeting,
+        item,
+        form,
+        "conflict_form",
+        lambda: services.declare_conflict(
+            item, _person(form.user_id.data), actor=current_user, now=utcnow()
+        ),
+        _("The conflict of interest was recorded."),
+    )
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/actions/<int:action_id>/review", methods=["POST"])
+def review(meeting_id: int, item_id: int, action_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    action = db.session.get(Action, action_id)
+    if action is None or action.case.panel_id != meeting.panel_id:
+        abort(404)
+    form = forms.ReviewForm(prefix=f"rv{action.id}")
+    if not form.validate_on_submit():
+        flash(_("Choose a verdict for the action."), "danger")
+        return redirect(url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id))
+    return _apply_on_item(
+        meeting,
+        item,
+        lambda: action_services.review_action(
+            action,
+            form.outcome.data,
+            new_due_on=form.new_due_on.data,
+            note=form.note.data or "",
+            meeting=meeting,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        _("The action's review was recorded."),
+    )
+
+
+def _apply_on_item(meeting: Meeting, item: AgendaItem, change: Any, success: str) -> Any:
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id))

@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from conference.audit.views import bp as audit_bp
     from conference.auth.views import bp as auth_bp
     from conference.cases.views import bp as cases_bp
+    from conference.directory.views import bp as directory_bp
     from conference.home.views import bp as home_bp
     from conference.meetings.views import bp as meetings_bp
     from conference.notify.views import bp as notify_bp
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(directory_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(audit_bp)
 

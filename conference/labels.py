@@ -16,6 +16,7 @@ from conference.cases.models import (
     ReferralSource,
     RiskLevel,
 )
+from conference.directory.models import ServiceKind, ServiceReferralStatus
 from conference.meetings.models import (
     AgendaChangeKind,
     AttendanceStatus,
@@ -90,6 +91,20 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (LegalBasis.VITAL_INTERESTS, _l("Vital interests")),
     (LegalBasis.PUBLIC_TASK, _l("Public task")),
     (LegalBasis.LAW_ENFORCEMENT, _l("Law enforcement (police, prosecutor)")),
+    (ServiceKind.EXIT_PROGRAMME, _l("Exit programme")),
+    (ServiceKind.MENTORING, _l("Mentoring")),
+    (ServiceKind.MENTAL_HEALTH, _l("Mental health")),
+    (ServiceKind.YOUTH_WORK, _l("Youth work")),
+    (ServiceKind.FAMILY_COUNSELLING, _l("Family counselling")),
+    (ServiceKind.VICTIM_SUPPORT, _l("Victim support")),
+    (ServiceKind.RELIGIOUS_SUPPORT, _l("Religious community support")),
+    (ServiceKind.OTHER, _l("Other")),
+    (ServiceReferralStatus.PROPOSED, _l("Proposed")),
+    (ServiceReferralStatus.CONSENT_SOUGHT, _l("Consent sought")),
+    (ServiceReferralStatus.REFERRED, _l("Referred")),
+    (ServiceReferralStatus.ACCEPTED, _l("Accepted")),
+    (ServiceReferralStatus.DECLINED, _l("Declined")),
+    (ServiceReferralStatus.COMPLETED, _l("Completed")),
     (AttendeeRole.MEMBER, _l("Member")),
     (AttendeeRole.OBSERVER, _l("Observer")),
     (Stance.AGREE, _l("Agree")),

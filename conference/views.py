@@ -3,6 +3,7 @@
 from flask import request
 from flask_wtf import FlaskForm
 
+from conference.auth.rules import safe_next_path
 from conference.errors import DomainError
 
 
@@ -18,3 +19,8 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 def client_ip() -> str | None:
     """The client's address for the audit trail (the proxy sets it; see ProxyFix)."""
     return request.remote_addr
+
+
+def safe_back(default: str) -> str:
+    """Where a form asked to return to (`next`), if that is a path on this site."""
+    return safe_next_path(request.form.get("next")) or default

@@ -98,6 +98,7 @@ def login(client: FlaskClient) -> Callable[..., FlaskClient]:
     """Sign a user in through the real form; returns the signed-in client."""
 
     def _login(user: Any, password: str = TEST_PASSWORD) -> FlaskClient:
+        client.post("/logout")  # whoever was signed in on this client before
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, "sign-in failed"
         return client

@@ -121,6 +121,11 @@ def can_schedule_meeting(user: Any, panel_id: int) -> bool:
     return panel_role(user, panel_id) in PANEL_LEADS
 
 
+def can_manage_directory(user: Any, panel_id: int) -> bool:
+    """The chair and secretary keep the panel's directory of local services."""
+    return panel_role(user, panel_id) in PANEL_LEADS
+
+
 def can_view_meeting(user: Any, meeting: Meeting) -> bool:
     """Every current member of the panel sees its meetings; what of the agenda depends on them."""
     return can_view_panel(user, meeting.panel_id)

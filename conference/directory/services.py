@@ -93,3 +93,36 @@ def _audit(referral: ServiceReferral, action: str, actor: User, now: datetime) -
         object_id=referral.id,
         panel_id=referral.case.panel_id,
     )
+
+
+def save_service(
+    panel_id: int,
+    fields: dict[str, object],
+    *,
+    service: Service | None,
+    actor: User,
+    now: datetime,
+) -> Service:
+    """Add a service to the panel's directory, or correct one."""
+    if not permissions.can_manage_directory(actor, panel_id):
+        raise ForbiddenError("The panel's chair or secretary keep its service directory.")
+    low, high = fields.get("min_age"), fields.get("max_age")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        raise DomainError("The age range ends before it starts.", field="max_age")
+    if service is None:
+        service = Service(panel_id=panel_id)
+        db.session.add(service)
+    elif service.panel_id != panel_id:
+        raise ForbiddenError("That service belongs to another panel.")
+    for name, value in fields.items():
+        setattr(service, name, value)
+    db.session.flush()
+    record_event(
+        "directory.service_saved",
+        actor=actor,
+        now=now,
+        object_type="service",
+        object_id=service.id,
+        panel_id=panel_id,
+    )
+    return service

@@ -24,6 +24,11 @@ from conference.cases.models import Case
 from conference.cases.queries import case_by_reference
 from conference.cases.services import assign_coordinator
 from conference.db import utcnow
+from conference.directory import queries as directory_queries
+from conference.directory.forms import ReferralForm, ReferralStepForm
+from conference.directory.models import Service, ServiceReferral
+from conference.directory.rules import NEXT_STEPS
+from conference.directory.services import propose_referral
 from conference.documents import meeting as documents
 from conference.documents.projection import AgendaDocument
 from conference.errors import DomainError
@@ -645,7 +650,18 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
         **page_forms,
     }
     if case is not None:
+        referral_form = page_forms.get("referral_form") or ReferralForm(prefix="refer")
+        referral_form.service_id.choices = options(
+            (svc.id, f"{svc.name} ({label(svc.kind)})")
+            for svc in directory_queries.active_services(meeting.panel_id)
+        )
+        referral_form.recommendation_id.choices = [
+            no_choice(_("None")),
+            *options((r.id, r.text[:60]) for r in recommendations),
+        ]
         context |= {
+            "referral_form": referral_form,
+            "referrals": [(ref, _step_form(ref)) for ref in directory_queries.referrals_for(case)],
             "case": case,
             "report": case_queries.latest_report(case),
             "actions": case_queries.actions_for(case),
@@ -881,6 +897,52 @@ def review(meeting_id: int, item_id: int, action_id: int) -> Any:
             now=utcnow(),
         ),
         _("The action's review was recorded."),
+    )
+
+
+def _step_form(referral: ServiceReferral) -> ReferralStepForm:
+    form = ReferralStepForm(prefix=f"ref{referral.id}")
+    form.status.choices = options(
+        (target.value, label(target)) for target in sorted(NEXT_STEPS[referral.status])
+    )
+    form.version.data = referral.version_id
+    return form
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/referrals", methods=["POST"])
+def refer(meeting_id: int, item_id: int) -> Any:
+    meeting = load_managed_meeting(meeting_id)
+    item = _load_item(meeting, item_id)
+    if item.case is None:
+        abort(404)
+    case = item.case
+    form = ReferralForm(prefix="refer")
+    form.service_id.choices = options(
+        (svc.id, "") for svc in directory_queries.active_services(meeting.panel_id)
+    )
+    form.recommendation_id.choices = [
+        no_choice(""),
+        *options((r.id, "") for r in item.recommendations),
+    ]
+
+    def change() -> Any:
+        service = db.session.get(Service, form.service_id.data)
+        if service is None:
+            raise DomainError(_("Choose a service from the panel's directory."), field="service_id")
+        recommendation = next(
+            (r for r in item.recommendations if r.id == form.recommendation_id.data), None
+        )
+        return propose_referral(
+            case,
+            service,
+            recommendation=recommendation,
+            guided=bool(form.guided.data),
+            actor=current_user,
+            now=utcnow(),
+        )
+
+    return _sitting_submit(
+        meeting, item, form, "referral_form", change, _("The referral to the service was proposed.")
     )
 
 

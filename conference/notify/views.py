@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect
 from flask_login import current_user
 
+from conference.auth.rules import safe_next_path
 from conference.db import utcnow
 from conference.extensions import db
 from conference.notify.models import Notification
@@ -21,5 +22,4 @@ def open_notification(notification_id: int) -> Any:
         notification.read_at = utcnow()
         db.session.commit()
     # Links are paths the app wrote itself; anything else (another host) is not followed.
-    link = notification.link
-    return redirect(link if link.startswith("/") and not link.startswith("//") else "/")
+    return redirect(safe_next_path(notification.link) or "/")

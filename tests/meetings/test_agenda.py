@@ -319,7 +319,6 @@ def test_partners_see_the_agenda_without_cases_not_shared_with_them(
     assert world.cases["shared"].reference in page
     assert world.cases["plain"].reference not in page
     assert "Case item (not shared with your organisation)" in page
-    login(world.users["ngo"]).post("/logout")
     full = login(world.users["police"]).get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
     assert world.cases["plain"].reference in full
 

@@ -199,3 +199,101 @@ def test_only_the_chair_and_secretary_run_the_meeting(
     assert client.post(f"/meetings/{meeting.id}/open").status_code == status
     assert client.get(f"/meetings/{meeting.id}/items/{items(meeting)[0].id}").status_code == status
     assert db.session.get(Meeting, meeting.id).status is MeetingStatus.PLANNED
+
+
+def test_the_secretary_keeps_the_directory_and_the_chair_refers_with_consent(
+    world: World, meeting: Meeting, login
+) -> None:
+    from conference.cases.models import ConsentPurpose, ConsentState
+    from conference.directory.models import Service, ServiceReferral, ServiceReferralStatus
+    from tests.factories import ConsentRecordFactory
+
+    secretary = login(world.users["secretary"])
+    bad = secretary.post(
+        "/services/new",
+        data={
+            "panel_id": world.panel.id,
+            "name": "Way Out",
+            "provider": "City",
+            "kind": "exit_programme",
+            "min_age": "20",
+            "max_age": "12",
+        },
+    )
+    assert bad.status_code == 422
+    assert "The age range ends before it starts." in bad.get_data(as_text=True)
+    assert input_value(bad.get_data(as_text=True), "name") == "Way Out"
+    assert db.session.scalars(sa.select(Service)).all() == []
+    ok = secretary.post(
+        "/services/new",
+        data={
+            "panel_id": world.panel.id,
+            "name": "Way Out",
+            "provider": "City",
+            "kind": "exit_programme",
+            "min_age": "12",
+            "max_age": "25",
+            "active": "y",
+        },
+    )
+    assert ok.status_code == 302
+    service = db.session.scalars(sa.select(Service)).one()
+    assert login(world.users["police"]).get("/services/new").status_code == 403
+
+    client = login(world.users["chair"])
+    client.post(f"/meetings/{meeting.id}/open")
+    item = items(meeting)[0]
+    base = f"/meetings/{meeting.id}/items/{item.id}"
+    assert (
+        client.post(
+            f"{base}/referrals",
+            data={
+                "refer-service_id": str(service.id),
+                "refer-recommendation_id": "",
+                "refer-guided": "y",
+            },
+        ).status_code
+        == 302
+    )
+    referral = db.session.scalars(sa.select(ServiceReferral)).one()
+    assert referral.guided
+
+    step = f"/services/referrals/{referral.id}/step"
+    refused = client.post(
+        step,
+        data={
+            f"ref{referral.id}-status": "referred",
+            f"ref{referral.id}-legal_basis": "",
+            f"ref{referral.id}-version": str(referral.version_id),
+            "next": base,
+        },
+        follow_redirects=True,
+    )
+    assert "has not consented" in refused.get_data(as_text=True)
+    assert db.session.get(ServiceReferral, referral.id).status is ServiceReferralStatus.PROPOSED
+
+    ConsentRecordFactory(
+        case_id=item.case_id, purpose=ConsentPurpose.SERVICE_REFERRAL, state=ConsentState.GIVEN
+    )
+    done = client.post(
+        step,
+        data={
+            f"ref{referral.id}-status": "referred",
+            f"ref{referral.id}-legal_basis": "",
+            f"ref{referral.id}-version": str(referral.version_id),
+            "next": base,
+        },
+    )
+    assert done.headers["Location"] == base
+    assert db.session.get(ServiceReferral, referral.id).status is ServiceReferralStatus.REFERRED
+    away = client.post(
+        step,
+        data={
+            f"ref{referral.id}-status": "accepted",
+            f"ref{referral.id}-version": str(
+                db.session.get(ServiceReferral, referral.id).version_id
+            ),
+            "next": "https://evil.example/",
+        },
+    )
+    assert away.headers["Location"] == f"/cases/{item.case.reference}"

@@ -7,6 +7,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -704,25 +705,40 @@ def _sitting_submit(
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/record", methods=["POST"])
 def record_item(meeting_id: int, item_id: int) -> Any:
+    """Save an item's record: from the form, or in the background while the chair types."""
     meeting = load_managed_meeting(meeting_id)
     item = _load_item(meeting, item_id)
     form = forms.ItemForm(prefix="item")
-    record = services.ItemRecord(
-        facts=form.facts.data or "",
-        assessed_risk=form.assessed_risk.data,
-        assessment=form.assessment.data or "",
-        outcome=form.outcome.data,
-    )
-    return _sitting_submit(
-        meeting,
-        item,
-        form,
-        "item_form",
-        lambda: services.save_item(
+
+    def change() -> None:
+        record = services.ItemRecord(
+            facts=form.facts.data or "",
+            assessed_risk=form.assessed_risk.data,
+            assessment=form.assessment.data or "",
+            outcome=form.outcome.data,
+        )
+        services.save_item(
             item, record, version=form.version.data or 0, actor=current_user, now=utcnow()
-        ),
-        _("Saved."),
-    )
+        )
+
+    if request.accept_mimetypes.best == "application/json":
+        return _autosave(meeting, item, form, change)
+    return _sitting_submit(meeting, item, form, "item_form", change, _("Saved."))
+
+
+def _autosave(meeting: Meeting, item: AgendaItem, form: Any, change: Any) -> Any:
+    """The background save: the new version to save against next, or why it was not saved."""
+    if not form.validate_on_submit():
+        errors = [e for field in form for e in field.errors]
+        return jsonify(error=" ".join(str(e) for e in errors)), 422
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error=error.message), error.status_code
+    db.session.commit()
+    saved = to_zone(utcnow(), meeting.panel.timezone).strftime("%H:%M:%S")
+    return jsonify(version=_load_item(meeting, item.id).version_id, saved=saved)
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/recommendations", methods=["POST"])

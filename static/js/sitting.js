@@ -9,3 +9,43 @@ document.addEventListener("keydown", (event) => {
   const link = document.querySelector(forward ? 'a[rel="next"]' : 'a[rel="prev"]');
   if (link) { event.preventDefault(); link.click(); }
 });
+
+// Nothing is lost: the item's record saves itself a moment after the chair stops typing, and
+// when a field is left. The form still works without this script (the Save button).
+document.querySelectorAll("form[data-autosave]").forEach((form) => {
+  const status = form.querySelector("[data-autosave-status]");
+  const version = form.querySelector('input[name$="version"]');
+  let timer = null;
+  let saving = Promise.resolve();
+
+  const save = () => {
+    saving = saving.then(async () => {
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          body: new FormData(form),
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        const body = await response.json();
+        if (response.ok) {
+          version.value = body.version;
+          status.textContent = form.dataset.savedText.replace("%s", body.saved);
+        } else {
+          status.textContent = body.error;
+        }
+      } catch (error) {
+        status.textContent = form.dataset.offlineText;
+      }
+    });
+  };
+
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 1500);
+  });
+  form.addEventListener("change", () => {
+    clearTimeout(timer);
+    save();
+  });
+});

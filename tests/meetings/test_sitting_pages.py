@@ -297,3 +297,29 @@ def test_the_secretary_keeps_the_directory_and_the_chair_refers_with_consent(
         },
     )
     assert away.headers["Location"] == f"/cases/{item.case.reference}"
+
+
+def test_the_background_save_returns_the_next_version_or_the_conflict(
+    world: World, meeting: Meeting, login
+) -> None:
+    client = login(world.users["chair"])
+    client.post(f"/meetings/{meeting.id}/open")
+    first = items(meeting)[0]
+    url = f"/meetings/{meeting.id}/items/{first.id}/record"
+    headers = {"Accept": "application/json"}
+    loaded = first.version_id
+    form = {"item-facts": "Typed so far", "item-version": str(loaded)}
+
+    saved = client.post(url, data=form, headers=headers)
+    assert saved.status_code == 200
+    assert saved.json["version"] == loaded + 1
+    again = client.post(
+        url,
+        data=form | {"item-version": str(saved.json["version"]), "item-facts": "Typed more"},
+        headers=headers,
+    )
+    assert again.status_code == 200
+    stale = client.post(url, data=form | {"item-facts": "From another tab"}, headers=headers)
+    assert stale.status_code == 409
+    assert "Someone else saved this item" in stale.json["error"]
+    assert db.session.get(AgendaItem, first.id).facts == "Typed more"

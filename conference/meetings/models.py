@@ -42,6 +42,7 @@ class AgendaItemKind(enum.StrEnum):
 class ItemOutcome(enum.StrEnum):
     DISCUSSED = "discussed"
     DEFERRED = "deferred"
+    ESCALATED = "escalated"  # no consensus: put to the agencies' management, comes back after
     NOT_REACHED = "not_reached"
 
 

@@ -41,6 +41,7 @@ class Reason(enum.StrEnum):
     OFF_TRACK = "off_track"
     DISCUSSION_REQUESTED = "discussion_requested"
     DEFERRED = "deferred"
+    ESCALATED = "escalated"
     NOT_REACHED = "not_reached"
     REVIEW_DUE = "review_due"
     NOT_DISCUSSED = "not_discussed"
@@ -65,6 +66,7 @@ GROUP_OF = {
     Reason.DISCUSSION_REQUESTED: Group.NEW_OR_ESCALATED,
     # An item that was put off once must not be put off for ever: it goes with the escalations.
     Reason.DEFERRED: Group.NEW_OR_ESCALATED,
+    Reason.ESCALATED: Group.NEW_OR_ESCALATED,
     Reason.NOT_REACHED: Group.NEW_OR_ESCALATED,
     Reason.ADDED: Group.NEW_OR_ESCALATED,
     Reason.REVIEW_DUE: Group.REVIEW,
@@ -72,6 +74,14 @@ GROUP_OF = {
     Reason.CLOSURE_PROPOSED: Group.CLOSURE,
     Reason.POST_EXIT_FIRST: Group.CLOSURE,
     Reason.POST_EXIT_SECOND: Group.CLOSURE,
+}
+
+
+# What an item left open at the previous sitting comes back as (no outcome: not reached).
+CARRIED_REASON = {
+    ItemOutcome.DEFERRED: Reason.DEFERRED,
+    ItemOutcome.ESCALATED: Reason.ESCALATED,
+    ItemOutcome.NOT_REACHED: Reason.NOT_REACHED,
 }
 
 
@@ -228,8 +238,7 @@ def _signals(
             if d.case_id not in last or d.meeting_on > last[d.case_id]:
                 last[d.case_id] = d.meeting_on
         elif d.meeting_on == previous:
-            deferred = d.outcome is ItemOutcome.DEFERRED
-            carried[d.case_id].append(Reason.DEFERRED if deferred else Reason.NOT_REACHED)
+            carried[d.case_id].append(CARRIED_REASON.get(d.outcome, Reason.NOT_REACHED))
     return {
         case_id: _Signals(
             overdue=case_id in overdue,

@@ -176,6 +176,12 @@ TRIGGERS = [
     ),
     pytest.param(
         case(),
+        {"discussions": [discussed(), Discussion(1, PREVIOUS_ON, ItemOutcome.ESCALATED)]},
+        [Reason.ESCALATED],
+        id="escalated at the previous meeting",
+    ),
+    pytest.param(
+        case(),
         {"discussions": [discussed(), Discussion(1, PREVIOUS_ON, ItemOutcome.NOT_REACHED)]},
         [Reason.NOT_REACHED],
         id="not reached at the previous meeting",

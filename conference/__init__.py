@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from conference.home.views import bp as home_bp
     from conference.meetings.views import bp as meetings_bp
     from conference.notify.views import bp as notify_bp
+    from conference.panels.views import bp as panels_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(panels_bp)
     app.register_blueprint(audit_bp)
 
     @app.after_request

@@ -121,6 +121,11 @@ def can_schedule_meeting(user: Any, panel_id: int) -> bool:
     return panel_role(user, panel_id) in PANEL_LEADS
 
 
+def can_manage_panel(user: Any, panel_id: int) -> bool:
+    """The chair and secretary set the panel's cadence, agenda settings and statement."""
+    return panel_role(user, panel_id) in PANEL_LEADS
+
+
 def can_manage_directory(user: Any, panel_id: int) -> bool:
     """The chair and secretary keep the panel's directory of local services."""
     return panel_role(user, panel_id) in PANEL_LEADS

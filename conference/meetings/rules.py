@@ -238,7 +238,8 @@ def _signals(
             if d.case_id not in last or d.meeting_on > last[d.case_id]:
                 last[d.case_id] = d.meeting_on
         elif d.meeting_on == previous:
-            carried[d.case_id].append(CARRIED_REASON.get(d.outcome, Reason.NOT_REACHED))
+            reason = CARRIED_REASON[d.outcome] if d.outcome else Reason.NOT_REACHED
+            carried[d.case_id].append(reason)
     return {
         case_id: _Signals(
             overdue=case_id in overdue,

@@ -1,0 +1,50 @@
+"""Panel settings form: input shape only."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from conference.forms import options, strip
+
+WEEKDAYS = options(
+    enumerate(
+        (
+            _l("Monday"),
+            _l("Tuesday"),
+            _l("Wednesday"),
+            _l("Thursday"),
+            _l("Friday"),
+            _l("Saturday"),
+            _l("Sunday"),
+        )
+    )
+)
+
+
+def _minutes(label: str, most: int = 120) -> IntegerField:
+    return IntegerField(label, validators=[InputRequired(), NumberRange(min=1, max=most)])
+
+
+class PanelSettingsForm(FlaskForm):
+    cadence_weekday = SelectField(_l("Meets on"), choices=WEEKDAYS, coerce=int)
+    cadence_every_weeks = IntegerField(
+        _l("Every how many weeks"), validators=[InputRequired(), NumberRange(min=1, max=12)]
+    )
+    cadence_start = TimeField(_l("From"), validators=[InputRequired()])
+    cadence_end = TimeField(_l("Until"), validators=[InputRequired()])
+    default_place = StringField(_l("Usual place"), filters=[strip], validators=[Length(max=200)])
+    max_discussion_interval_days = _minutes(
+        _l("Discuss every open case at least every (days)"), 365
+    )
+    post_exit_review_first_months = _minutes(_l("First post-exit review after (months)"), 36)
+    post_exit_review_second_months = _minutes(_l("Second post-exit review after (months)"), 60)
+    minors_first = BooleanField(_l("Cases of minors first on the agenda"))
+    minutes_new_referral = _minutes(_l("Minutes for a new referral"))
+    minutes_review = _minutes(_l("Minutes for a review"))
+    minutes_closure = _minutes(_l("Minutes for a closure or post-exit review"))
+    confidentiality_statement = TextAreaField(
+        _l("Confidentiality statement"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=2000)],
+    )

@@ -606,7 +606,6 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
     page_forms: dict[str, Any] = {
         "item_form": forms.ItemForm(prefix="item", obj=None),
         "recommendation_form": forms.RecommendationForm(prefix="rec"),
-        "position_form": forms.PositionForm(prefix="pos"),
         "coordinator_form": forms.CoordinatorForm(prefix="coord"),
         "action_form": forms.NewActionForm(prefix="act"),
         "conflict_form": forms.ConflictForm(prefix="coi"),
@@ -616,9 +615,6 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
         item_form.facts.data, item_form.assessment.data = item.facts, item.assessment
         item_form.assessed_risk.data, item_form.outcome.data = item.assessed_risk, item.outcome
         item_form.version.data = item.version_id
-    page_forms["position_form"].speaker_id.choices = options(
-        (u.id, f"{u.name} ({u.agency.name})") for u in speakers
-    )
     page_forms["coordinator_form"].user_id.choices = options(
         (u.id, f"{u.name} ({u.agency.name})") for u in members
     )
@@ -629,6 +625,14 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
         (a.user.id, a.user.name) for a in meeting.attendance
     )
     recommendations = list(item.recommendations)
+    # One position form per recommendation, each with its own prefix (and so its own field ids).
+    position_forms = {r.id: forms.PositionForm(prefix=f"pos{r.id}") for r in recommendations}
+    position_forms |= forms_in.get("position_forms", {})
+    for position_form in position_forms.values():
+        position_form.speaker_id.choices = options(
+            (u.id, f"{u.name} ({u.agency.name})") for u in speakers
+        )
+    page_forms["position_forms"] = position_forms
     page_forms["action_form"].recommendation_id.choices = options(
         (r.id, r.text[:60]) for r in recommendations if r.outcome.value == "adopted"
     )
@@ -685,22 +689,23 @@ def sitting(meeting_id: int, item_id: int) -> Any:
 
 
 def _sitting_submit(
-    meeting: Meeting, item: AgendaItem, form: Any, name: str, change: Any, success: str
+    meeting: Meeting, item: AgendaItem, form: Any, change: Any, success: str, **page: Any
 ) -> Any:
-    """A change typed on the chair's view: saved on its own, or the item again as typed."""
+    """A change typed on the chair's view: saved on its own, or the item again as typed (`page`
+    names where the form goes back on the page)."""
     if form.validate_on_submit():
         try:
             change()
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
-            if name == "item_form":  # the next save must be against what is saved now
+            if isinstance(form, forms.ItemForm):  # the next save must be against what is saved now
                 form.version.data = _load_item(meeting, item.id).version_id
         else:
             db.session.commit()
             flash(success, "success")
             return redirect(url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id))
-    return _sitting_page(meeting, _load_item(meeting, item.id), 422, **{name: form})
+    return _sitting_page(meeting, _load_item(meeting, item.id), 422, **page)
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/record", methods=["POST"])
@@ -723,7 +728,7 @@ def record_item(meeting_id: int, item_id: int) -> Any:
 
     if request.accept_mimetypes.best == "application/json":
         return _autosave(meeting, item, form, change)
-    return _sitting_submit(meeting, item, form, "item_form", change, _("Saved."))
+    return _sitting_submit(meeting, item, form, change, _("Saved."), item_form=form)
 
 
 def _autosave(meeting: Meeting, item: AgendaItem, form: Any, change: Any) -> Any:
@@ -750,7 +755,6 @@ def add_recommendation(meeting_id: int, item_id: int) -> Any:
         meeting,
         item,
         form,
-        "recommendation_form",
         lambda: services.add_recommendation(
             item,
             kind=form.kind.data,
@@ -760,6 +764,7 @@ def add_recommendation(meeting_id: int, item_id: int) -> Any:
             now=utcnow(),
         ),
         _("Recommendation added: each agency present now gives its position."),
+        recommendation_form=form,
     )
 
 
@@ -778,13 +783,12 @@ def record_position(meeting_id: int, item_id: int, recommendation_id: int) -> An
     meeting = load_managed_meeting(meeting_id)
     item = _load_item(meeting, item_id)
     recommendation = _load_recommendation(item, recommendation_id)
-    form = forms.PositionForm(prefix="pos")
+    form = forms.PositionForm(prefix=f"pos{recommendation.id}")
     form.speaker_id.choices = options((a.user_id, "") for a in meeting.attendance)
     return _sitting_submit(
         meeting,
         item,
         form,
-        "position_form",
         lambda: services.record_position(
             recommendation,
             _person(form.speaker_id.data),
@@ -794,6 +798,7 @@ def record_position(meeting_id: int, item_id: int, recommendation_id: int) -> An
             now=utcnow(),
         ),
         _("Position recorded."),
+        position_forms={recommendation.id: form},
     )
 
 
@@ -830,7 +835,6 @@ def name_coordinator(meeting_id: int, item_id: int) -> Any:
         meeting,
         item,
         form,
-        "coordinator_form",
         lambda: assign_coordinator(
             item.case,
             _person(form.user_id.data),
@@ -841,6 +845,7 @@ def name_coordinator(meeting_id: int, item_id: int) -> Any:
             now=utcnow(),
         ),
         _("The coordinator was named and notified."),
+        coordinator_form=form,
     )
 
 
@@ -857,7 +862,6 @@ def add_action(meeting_id: int, item_id: int) -> Any:
         meeting,
         item,
         form,
-        "action_form",
         lambda: action_services.add_action(
             _load_recommendation(item, form.recommendation_id.data),
             text=form.text.data,
@@ -868,6 +872,7 @@ def add_action(meeting_id: int, item_id: int) -> Any:
             now=utcnow(),
         ),
         _("Action added."),
+        action_form=form,
     )
 
 
@@ -881,11 +886,11 @@ def declare_conflict(meeting_id: int, item_id: int) -> Any:
         meeting,
         item,
         form,
-        "conflict_form",
         lambda: services.declare_conflict(
             item, _person(form.user_id.data), actor=current_user, now=utcnow()
         ),
         _("The conflict of interest was recorded."),
+        conflict_form=form,
     )
 
 
@@ -958,7 +963,12 @@ def refer(meeting_id: int, item_id: int) -> Any:
         )
 
     return _sitting_submit(
-        meeting, item, form, "referral_form", change, _("The referral to the service was proposed.")
+        meeting,
+        item,
+        form,
+        change,
+        _("The referral to the service was proposed."),
+        referral_form=form,
     )
 
 

@@ -17,7 +17,7 @@ from conference.meetings.models import (
     RecommendationOutcome,
 )
 from tests.factories import AgendaItemFactory, AttendanceFactory, MeetingFactory
-from tests.html import input_value
+from tests.html import input_value, selected
 from tests.worlds import World, build_world
 
 
@@ -147,9 +147,9 @@ def test_a_recommendation_through_positions_to_a_decision(
         response = client.post(
             f"{base}/recommendations/{recommendation.id}/positions",
             data={
-                "pos-speaker_id": str(world.users[key].id),
-                "pos-stance": "agree",
-                "pos-reason": "",
+                f"pos{recommendation.id}-speaker_id": str(world.users[key].id),
+                f"pos{recommendation.id}-stance": "agree",
+                f"pos{recommendation.id}-reason": "",
             },
         )
         assert response.status_code == 302, key
@@ -160,6 +160,27 @@ def test_a_recommendation_through_positions_to_a_decision(
     assert (
         db.session.get(Recommendation, recommendation.id).outcome is RecommendationOutcome.ADOPTED
     )
+
+    # An objection without a reason comes back on its own recommendation, as typed.
+    client.post(
+        f"{base}/recommendations", data={"rec-kind": "consult_experts", "rec-text": "Ask them."}
+    )
+    second = db.session.scalars(
+        sa.select(Recommendation).where(Recommendation.id != recommendation.id)
+    ).one()
+    prefix = f"pos{second.id}"
+    objection = client.post(
+        f"{base}/recommendations/{second.id}/positions",
+        data={
+            f"{prefix}-speaker_id": str(world.users["police"].id),
+            f"{prefix}-stance": "object",
+            f"{prefix}-reason": "",
+        },
+    )
+    page = objection.get_data(as_text=True)
+    assert objection.status_code == 422
+    assert "An objection needs a reason." in page
+    assert selected(page, f"{prefix}-stance") == ["object"]
 
     due = (utcnow().date() + timedelta(days=14)).isoformat()
     response = client.post(

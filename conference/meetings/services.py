@@ -45,6 +45,20 @@ EDITABLE_STATUSES = (MeetingStatus.PLANNED, MeetingStatus.AGENDA_PUBLISHED)
 MAX_SERIES = 26
 
 
+def _audit(
+    meeting: Meeting, action: str, actor: User, now: datetime, detail: dict[str, Any] | None = None
+) -> None:
+    record_event(
+        action,
+        actor=actor,
+        now=now,
+        object_type="meeting",
+        object_id=meeting.id,
+        panel_id=meeting.panel_id,
+        detail=detail,
+    )
+
+
 @dataclass(frozen=True)
 class MeetingDetails:
     """What the chair or secretary types when scheduling: local date and times of the panel."""
@@ -121,14 +135,7 @@ def schedule_meeting(
     db.session.add(meeting)
     _invite_members(meeting, panel)
     db.session.flush()
-    record_event(
-        "meeting.scheduled",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=panel.id,
-    )
+    _audit(meeting, "meeting.scheduled", actor, now)
     return meeting
 
 
@@ -179,14 +186,7 @@ def update_meeting(
     meeting.chair_id = details.chair_id
     meeting.secretary_id = details.secretary_id
     _renumber(meeting)
-    record_event(
-        "meeting.updated",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=meeting.panel_id,
-    )
+    _audit(meeting, "meeting.updated", actor, now)
     db.session.flush()
 
 
@@ -207,15 +207,7 @@ def record_attendance(
         attendance.status = status
         changed += 1
     if changed:
-        record_event(
-            "meeting.attendance_recorded",
-            actor=actor,
-            now=now,
-            object_type="meeting",
-            object_id=meeting.id,
-            panel_id=meeting.panel_id,
-            detail={"changed": changed},
-        )
+        _audit(meeting, "meeting.attendance_recorded", actor, now, {"changed": changed})
     db.session.flush()
     return changed
 
@@ -277,15 +269,7 @@ def _after_publication(
                 meeting=meeting, item=item, kind=kind, detail=detail, at=now, by_id=actor.id
             )
         )
-    record_event(
-        "agenda.changed",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=meeting.panel_id,
-        detail={"change": kind.value, "item_id": item.id},
-    )
+    _audit(meeting, "agenda.changed", actor, now, {"change": kind.value, "item_id": item.id})
 
 
 def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
@@ -347,15 +331,7 @@ def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
     if rows:
         db.session.execute(sa.insert(cast(sa.Table, AgendaItem.__table__)), rows)
     db.session.expire(meeting, ["items"])
-    record_event(
-        "agenda.built",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=meeting.panel_id,
-        detail={"proposed": len(rows)},
-    )
+    _audit(meeting, "agenda.built", actor, now, {"proposed": len(rows)})
     db.session.flush()
     return len(rows)
 
@@ -504,14 +480,12 @@ def publish_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
             )
         )
         notified += 1
-    record_event(
+    _audit(
+        meeting,
         "agenda.published",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=meeting.panel_id,
-        detail={"items": len(active_items(meeting)), "notified": notified},
+        actor,
+        now,
+        {"items": len(active_items(meeting)), "notified": notified},
     )
     db.session.flush()
     return notified
@@ -552,14 +526,7 @@ def open_meeting(meeting: Meeting, *, actor: User, now: datetime) -> None:
         raise InvalidTransitionError(_("This meeting has already been opened."))
     meeting.status = MeetingStatus.IN_PROGRESS
     meeting.opened_at = now
-    record_event(
-        "meeting.opened",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=meeting.panel_id,
-    )
+    _audit(meeting, "meeting.opened", actor, now)
     db.session.flush()
 
 
@@ -596,14 +563,12 @@ def record_presence(
     attendance.left_at = data.left_at
     if data.acknowledged and attendance.confidentiality_acknowledged_at is None:
         attendance.confidentiality_acknowledged_at = now
-    record_event(
+    _audit(
+        meeting,
         "meeting.attendance_recorded",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=meeting.panel_id,
-        detail={"attendance_id": attendance.id, "status": data.status.value},
+        actor,
+        now,
+        {"attendance_id": attendance.id, "status": data.status.value},
     )
     db.session.flush()
 
@@ -852,14 +817,6 @@ def close_meeting(meeting: Meeting, *, actor: User, now: datetime) -> int:
             not_reached += 1
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = now
-    record_event(
-        "meeting.closed",
-        actor=actor,
-        now=now,
-        object_type="meeting",
-        object_id=meeting.id,
-        panel_id=meeting.panel_id,
-        detail={"not_reached": not_reached},
-    )
+    _audit(meeting, "meeting.closed", actor, now, {"not_reached": not_reached})
     db.session.flush()
     return not_reached

@@ -38,6 +38,20 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # E-mail: "smtp" sends through MAIL_SERVER; "log" writes each message to the log instead.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Case Conference <no-reply@localhost>")
+    # The scheduler: days before a meeting the chair gets the draft agenda, and coordinators the
+    # request for a progress report (reports are due the panel's report_due_days before).
+    AGENDA_DRAFT_DAYS_BEFORE = int(os.environ.get("AGENDA_DRAFT_DAYS_BEFORE", "7"))
+    REPORT_REQUEST_DAYS_BEFORE = int(os.environ.get("REPORT_REQUEST_DAYS_BEFORE", "10"))
+    ACTION_DUE_SOON_DAYS = int(os.environ.get("ACTION_DUE_SOON_DAYS", "3"))
     # Where people reach the app: links in calendar invitations and documents made offline.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     SESSION_COOKIE_HTTPONLY = True
@@ -51,6 +65,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
 
 
 class ProductionConfig(Config):

@@ -1,5 +1,6 @@
 """Case Conference: the app factory."""
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,12 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; production needs one in the environment.")
 
+    # The app's own messages (jobs, mail in development) at the configured level. Never personal
+    # data: only references, ids and counts are ever logged.
+    logging.getLogger("conference").setLevel(app.config["LOG_LEVEL"])
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
@@ -58,6 +65,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from conference.actions.views import bp as actions_bp
     from conference.audit.views import bp as audit_bp
     from conference.auth.views import bp as auth_bp
     from conference.cases.views import bp as cases_bp
@@ -71,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(actions_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(panels_bp)

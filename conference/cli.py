@@ -1,10 +1,12 @@
 """Flask commands: users, demo data, documents."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 import sqlalchemy as sa
+from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from conference.auth.models import Agency, User
@@ -16,6 +18,7 @@ from conference.extensions import db
 from conference.meetings.models import Meeting
 from conference.meetings.services import record_document
 from conference.panels.models import Panel, PanelRole
+from conference.scheduler import JOBS, add_jobs, holder_name, run_job
 
 
 def register_cli(app: Flask) -> None:
@@ -24,6 +27,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
     app.cli.add_command(documents)
+    app.cli.add_command(jobs)
+    app.cli.add_command(scheduler_command)
 
 
 @click.group()
@@ -152,3 +157,46 @@ def render_documents(meeting_id: int, out_dir: Path) -> None:
         record_document(meeting, name, actor=None, now=now)
         click.echo(out_dir / name)
     db.session.commit()
+
+
+@click.group()
+def jobs() -> None:
+    """The scheduled jobs, listed or run by hand."""
+
+
+@jobs.command("list")
+def list_jobs() -> None:
+    """Each job with its schedule (crontab, UTC)."""
+    for job in JOBS.values():
+        click.echo(f"{job.name:<18} {job.schedule}")
+
+
+@jobs.command("run")
+@click.argument("name", type=click.Choice(sorted(JOBS)))
+@click.option("--now", "now_text", help="Run as if it were this time (ISO 8601; UTC if naive).")
+def run_job_command(name: str, now_text: str | None) -> None:
+    """Run one job now (or at --now); running it twice for the same day adds nothing."""
+    now = utcnow()
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--now") from error
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    count = run_job(name, now)
+    if count is None:
+        raise click.ClickException(f"{name} is running in another process; try again later.")
+    job = JOBS[name]
+    click.echo(f"{job.verb} {count} {job.counts}")
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduled jobs until stopped, in this process (never inside a web worker)."""
+    scheduler = BlockingScheduler(timezone=UTC)
+    add_jobs(scheduler, current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"scheduler {holder_name()} running {len(JOBS)} jobs; Ctrl+C to stop")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)

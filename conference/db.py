@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -114,3 +115,10 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def insert_or_ignore(session: Any, model: Any, **values: Any) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on the unique columns given, on either database."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from conference.actions.models import ActionStatus, RagStatus
+from conference.actions.rules import ReportState
 from conference.cases.models import (
     CaseStatus,
     ConcernCategory,
@@ -141,6 +142,10 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (AgendaChangeKind.REMOVED, _l("Removed")),
     (AgendaChangeKind.MOVED, _l("Moved")),
     (AgendaChangeKind.RETIMED, _l("Time changed")),
+    (ReportState.NOT_DUE, _l("Not yet due")),
+    (ReportState.SUBMITTED, _l("Submitted")),
+    (ReportState.SUBMITTED_LATE, _l("Submitted late")),
+    (ReportState.MISSING, _l("Missing")),
     (RagStatus.ON_TRACK, _l("On track")),
     (RagStatus.AT_RISK, _l("At risk")),
     (RagStatus.OFF_TRACK, _l("Off track")),

@@ -26,7 +26,7 @@ from conference.meetings.models import (
     Recommendation,
 )
 from conference.minutes.models import ArchivedFile, MinutesSignature, MinutesVersion
-from conference.notify.models import Notification
+from conference.notify.models import JobLease, Notification
 from conference.panels.models import Membership, Panel, PanelAgency
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "ConsentRecord",
     "CoordinatorAssignment",
     "Guardian",
+    "JobLease",
     "Meeting",
     "Membership",
     "MinutesSignature",

@@ -412,3 +412,12 @@ def member(panel: m.Panel, role: PanelRole, agency: m.Agency, **user_fields: obj
     user = UserFactory(agency=agency, **user_fields)
     MembershipFactory(panel=panel, user=user, role=role)
     return user
+
+
+class JobLeaseFactory(Base):
+    class Meta:
+        model = m.JobLease
+
+    name = factory.Sequence(lambda n: f"job-{n}")
+    holder = "test"
+    until = NOW

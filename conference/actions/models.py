@@ -86,6 +86,10 @@ class ProgressReport(Model):
     summary: Mapped[str] = need_to_know(sa.Text)
     closure_proposed: Mapped[bool] = need_to_know(default=False)
     discussion_requested: Mapped[bool] = need_to_know(default=False)
+    # The case's actions as they stood when the report was submitted: text, due date, status.
+    action_states: Mapped[list[dict[str, str]]] = need_to_know(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     created_at: Mapped[datetime] = created_at()
     submitted_at: Mapped[datetime | None] = internal()
     version_id: Mapped[int] = internal(default=1)

@@ -1,15 +1,17 @@
 """Read queries for actions."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
-from conference.actions.models import Action
+from conference.actions.models import Action, ActionUpdate, ProgressReport
 from conference.actions.rules import OPEN_STATUSES
 from conference.auth.models import User
 from conference.cases.models import Case
 from conference.extensions import db
+from conference.meetings.models import AgendaItem, Meeting, MeetingStatus
 
 
 def open_actions_for(user: User) -> Sequence[Action]:
@@ -28,3 +30,69 @@ def open_actions_for(user: User) -> Sequence[Action]:
         )
         .order_by(Action.due_on, Action.id)
     ).all()
+
+
+def recently_changed(user: User, since: datetime) -> Sequence[ActionUpdate]:
+    """Updates since `since` to actions the user owns or on cases the user coordinates."""
+    panel_ids = [m.panel_id for m in user.current_memberships]
+    if not panel_ids:
+        return []
+    return db.session.scalars(
+        sa.select(ActionUpdate)
+        .join(Action, Action.id == ActionUpdate.action_id)
+        .join(Case, Case.id == Action.case_id)
+        .where(
+            ActionUpdate.at >= since,
+            Case.panel_id.in_(panel_ids),
+            sa.or_(Action.owner_id == user.id, Case.coordinator_id == user.id),
+        )
+        .options(joinedload(ActionUpdate.action).joinedload(Action.case))
+        .order_by(ActionUpdate.at.desc())
+        .limit(20)
+    ).all()
+
+
+def next_meetings(cases: Iterable[Case], now: datetime) -> dict[int, Meeting]:
+    """For each case, the coming meeting where it is on the agenda, else its panel's next one."""
+    cases = list(cases)
+    if not cases:
+        return {}
+    coming = (
+        Meeting.ends_at >= now,
+        Meeting.status.in_(
+            (MeetingStatus.PLANNED, MeetingStatus.AGENDA_PUBLISHED, MeetingStatus.IN_PROGRESS)
+        ),
+    )
+    on_agenda = db.session.execute(
+        sa.select(AgendaItem.case_id, Meeting)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.case_id.in_([c.id for c in cases]),
+            AgendaItem.removed_at.is_(None),
+            *coming,
+        )
+        .order_by(Meeting.starts_at.desc())
+    ).all()
+    by_case = {case_id: meeting for case_id, meeting in on_agenda}  # the earliest wins
+    panel_next: dict[int, Meeting] = {}
+    for meeting in db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.panel_id.in_({c.panel_id for c in cases}), *coming)
+        .order_by(Meeting.starts_at.desc())
+    ):
+        panel_next[meeting.panel_id] = meeting
+    return {
+        c.id: by_case.get(c.id) or panel_next[c.panel_id]
+        for c in cases
+        if c.id in by_case or c.panel_id in panel_next
+    }
+
+
+def reports_for(meeting: Meeting) -> dict[int, ProgressReport]:
+    """The progress reports written for a meeting, by case."""
+    return {
+        r.case_id: r
+        for r in db.session.scalars(
+            sa.select(ProgressReport).where(ProgressReport.meeting_id == meeting.id)
+        )
+    }

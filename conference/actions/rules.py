@@ -1,9 +1,10 @@
 """Action decisions on plain values."""
 
-from datetime import date
+from datetime import date, timedelta
+from enum import StrEnum
 
 from conference.actions.models import ActionStatus
-from conference.errors import DomainError
+from conference.errors import DomainError, InvalidTransitionError
 
 OPEN_STATUSES = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS})
 
@@ -32,3 +33,48 @@ def check_new_action(text: str, due_on: date | None, today: date) -> None:
         raise DomainError("Say what is to be done.", field="text")
     if due_on is None or due_on < today:
         raise DomainError("Give a due date from today on.", field="due_on")
+
+
+CLOSING_STATUSES = frozenset(
+    {ActionStatus.DONE, ActionStatus.NOT_POSSIBLE, ActionStatus.NOT_DONE, ActionStatus.CANCELLED}
+)
+# What an owner or coordinator may set between meetings; "not done" is the panel's verdict.
+UPDATE_STATUSES = (
+    ActionStatus.OPEN,
+    ActionStatus.IN_PROGRESS,
+    ActionStatus.DONE,
+    ActionStatus.NOT_POSSIBLE,
+    ActionStatus.CANCELLED,
+)
+
+
+def check_update(
+    current: ActionStatus, target: ActionStatus, note: str, new_due_on: date | None, today: date
+) -> None:
+    """An update between meetings: only to an open action; closing it says what came of it."""
+    if current not in OPEN_STATUSES:
+        raise InvalidTransitionError("This action is closed; the panel can reopen it as a new one.")
+    if target not in UPDATE_STATUSES:
+        raise DomainError("Choose a status from the list.", field="status")
+    if target in CLOSING_STATUSES and not note.strip():
+        raise DomainError("Say what came of the action before closing it.", field="note")
+    if new_due_on is not None and new_due_on < today:
+        raise DomainError("A new due date cannot be in the past.", field="new_due_on")
+
+
+class ReportState(StrEnum):
+    NOT_DUE = "not_due"
+    SUBMITTED = "submitted"
+    SUBMITTED_LATE = "submitted_late"
+    MISSING = "missing"  # due and not submitted
+
+
+def report_due_on(meeting_on: date, due_days_before: int) -> date:
+    """The day a progress report is due: the panel's number of days before the meeting."""
+    return meeting_on - timedelta(days=due_days_before)
+
+
+def report_state(due_on: date, submitted_on: date | None, today: date) -> ReportState:
+    if submitted_on is not None:
+        return ReportState.SUBMITTED if submitted_on <= due_on else ReportState.SUBMITTED_LATE
+    return ReportState.MISSING if today > due_on else ReportState.NOT_DUE

@@ -4,14 +4,18 @@ Every function checks the policy, applies the rules, records the audit event and
 None commits: the entry point (request, job, command) does, once.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
+
 from conference.actions import rules
-from conference.actions.models import Action, ActionStatus, ActionUpdate
+from conference.actions.models import Action, ActionStatus, ActionUpdate, ProgressReport, RagStatus
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import User
-from conference.errors import DomainError, ForbiddenError
+from conference.cases.models import Case
+from conference.errors import ConflictError, DomainError, ForbiddenError, InvalidTransitionError
 from conference.extensions import db
 from conference.meetings.models import Meeting, Recommendation, RecommendationOutcome
 
@@ -104,3 +108,136 @@ def review_action(
         detail={"outcome": outcome.value},
     )
     db.session.flush()
+
+
+def update_action(
+    action: Action,
+    status: ActionStatus,
+    *,
+    note: str,
+    new_due_on: date | None,
+    version: int,
+    actor: User,
+    now: datetime,
+) -> ActionUpdate:
+    """The owner, the coordinator or a panel lead moves an action on; every change is kept."""
+    if not permissions.can_update_action(actor, action):
+        raise ForbiddenError(
+            "Only the action's owner, the case's coordinator, the chair or the secretary update it."
+        )
+    if action.version_id != version:
+        raise ConflictError(
+            "Someone else updated this action while you were editing it. Your update was not "
+            "saved: check theirs below, then apply yours again."
+        )
+    rules.check_update(action.status, status, note, new_due_on, now.date())
+    update = ActionUpdate(
+        action_id=action.id,
+        by_id=actor.id,
+        at=now,
+        from_status=action.status,
+        to_status=status,
+        note=note.strip(),
+        new_due_on=new_due_on,
+    )
+    db.session.add(update)
+    action.status = status
+    if new_due_on is not None:
+        action.due_on = new_due_on
+    action.completed_at = now if status in rules.CLOSING_STATUSES else None
+    record_event(
+        "action.updated",
+        actor=actor,
+        now=now,
+        object_type="action",
+        object_id=action.id,
+        panel_id=action.case.panel_id,
+        detail={
+            "from": update.from_status.value if update.from_status else None,
+            "to": status.value,
+        },
+    )
+    db.session.flush()
+    return update
+
+
+@dataclass(frozen=True)
+class ReportData:
+    rag: RagStatus
+    summary: str
+    closure_proposed: bool
+    discussion_requested: bool
+
+
+def save_report(
+    case: Case,
+    meeting: Meeting,
+    data: ReportData,
+    *,
+    submit: bool,
+    version: int | None,
+    actor: User,
+    now: datetime,
+) -> ProgressReport:
+    """The coordinator's report on a case for a meeting: kept as a draft or submitted. The
+    states of the case's actions are filled in when it is submitted."""
+    if not permissions.can_write_report(actor, case) or meeting.panel_id != case.panel_id:
+        raise ForbiddenError(
+            "Only the case's coordinator, the chair or the secretary report on it."
+        )
+    if meeting.starts_at <= now:
+        raise InvalidTransitionError("The meeting has started; the report can no longer change.")
+    if not data.summary.strip():
+        raise DomainError("Write the summary as the minutes should read it.", field="summary")
+    report = db.session.scalar(
+        sa.select(ProgressReport).where(
+            ProgressReport.case_id == case.id, ProgressReport.meeting_id == meeting.id
+        )
+    )
+    if report is None:
+        report = ProgressReport(
+            case_id=case.id, meeting_id=meeting.id, author_id=actor.id, created_at=now
+        )
+        db.session.add(report)
+    elif report.version_id != version:
+        raise ConflictError(
+            "Someone else saved this report while you were writing. Your text is kept below: "
+            "compare, then save again."
+        )
+    report.rag = data.rag
+    report.summary = data.summary.strip()
+    report.closure_proposed = data.closure_proposed
+    report.discussion_requested = data.discussion_requested
+    report.author_id = actor.id
+    if submit:
+        report.submitted_at = now
+        report.action_states = [
+            {"text": a.text, "due_on": a.due_on.isoformat(), "status": a.status.value}
+            for a in _reported_actions(case, meeting)
+        ]
+    record_event(
+        "report.submitted" if submit else "report.saved",
+        actor=actor,
+        now=now,
+        object_type="case",
+        object_id=case.id,
+        panel_id=case.panel_id,
+        detail={"meeting_id": meeting.id},
+    )
+    db.session.flush()
+    return report
+
+
+def _reported_actions(case: Case, meeting: Meeting) -> list[Action]:
+    """The actions still open, and those closed since the panel last sat."""
+    previous_start = db.session.scalar(
+        sa.select(sa.func.max(Meeting.starts_at)).where(
+            Meeting.panel_id == meeting.panel_id, Meeting.starts_at < meeting.starts_at
+        )
+    )
+    query = sa.select(Action).where(Action.case_id == case.id)
+    if previous_start is not None:
+        query = query.where(
+            sa.or_(Action.status.in_(rules.OPEN_STATUSES), Action.completed_at >= previous_start)
+        )
+    return list(db.session.scalars(query.order_by(Action.due_on, Action.id)))

@@ -106,6 +106,19 @@ def can_refer_to_service(user: Any, case: Case) -> bool:
     return can_view_restricted(user, case) and _is_lead_or_coordinator(user, case)
 
 
+def can_update_action(user: Any, action: Any) -> bool:
+    """The action's owner, the case's coordinator, the chair and the secretary update it."""
+    case = action.case
+    if not can_view_case(user, case):
+        return False
+    return action.owner_id == user.id or _is_lead_or_coordinator(user, case)
+
+
+def can_write_report(user: Any, case: Case) -> bool:
+    """The coordinator reports on the case; the chair or secretary may do it in their place."""
+    return can_view_case(user, case) and _is_lead_or_coordinator(user, case)
+
+
 def can_record_consent(user: Any, case: Case) -> bool:
     """Those who may see who the person is record what they consented to."""
     return can_view_restricted(user, case)

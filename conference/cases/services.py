@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from conference.audit.services import record_event
 from conference.auth import permissions
@@ -35,10 +34,12 @@ from conference.cases.models import (
     RiskLevel,
     Subject,
 )
+from conference.db import insert_or_ignore
 from conference.errors import ConflictError, DomainError, ForbiddenError, InvalidTransitionError
 from conference.extensions import db
 from conference.meetings.models import Recommendation
-from conference.notify.models import Notification, NotificationKind
+from conference.notify.models import NotificationKind
+from conference.notify.services import notify
 from conference.panels.models import AgencyTier, Panel
 
 
@@ -48,13 +49,7 @@ def allocate_reference(panel: Panel, year: int) -> tuple[str, int]:
     The counter row is created if missing, then incremented in one UPDATE ... RETURNING, which
     holds a row lock (PostgreSQL) or the write lock (SQLite) until the transaction ends.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(ReferenceCounter)
-        .values(panel_id=panel.id, year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["panel_id", "year"])
-    )
+    insert_or_ignore(db.session, ReferenceCounter, panel_id=panel.id, year=year, last_number=0)
     number = db.session.execute(
         sa.update(ReferenceCounter)
         .where(ReferenceCounter.panel_id == panel.id, ReferenceCounter.year == year)
@@ -675,16 +670,14 @@ def assign_coordinator(
     case.coordinator = coordinator
     case.lead_agency_id = coordinator.agency_id
     case.updated_at = now
-    db.session.add(
-        Notification(
-            user_id=coordinator.id,
-            kind=NotificationKind.COORDINATOR_ASSIGNED,
-            title=f"You now coordinate case {case.reference}.",
-            link=f"/cases/{case.reference}",
-            case_id=case.id,
-            dedupe_key=f"coordinator:{case.id}:{coordinator.id}:{now.isoformat()}",
-            created_at=now,
-        )
+    notify(
+        coordinator.id,
+        NotificationKind.COORDINATOR_ASSIGNED,
+        f"You now coordinate case {case.reference}.",
+        link=f"/cases/{case.reference}",
+        case_id=case.id,
+        dedupe_key=f"coordinator:{case.id}:{coordinator.id}:{now.isoformat()}",
+        now=now,
     )
     record_event(
         "case.coordinator_assigned",

@@ -5,7 +5,7 @@ cannot reach a restricted field through a relationship. Every column value is re
 `_read`, which refuses a column classified as restricted.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from conference.actions.models import Action
-from conference.actions.rules import is_overdue
+from conference.actions.rules import is_overdue, report_state
 from conference.cases.models import Case
 from conference.db import Classification, classification_of
 from conference.formatting import to_zone
@@ -60,6 +60,7 @@ class AgendaLine:
     risk: str
     reasons: tuple[str, ...]
     coordinator_agency: str
+    report: str  # the progress report's state: submitted, late, missing, not yet due
     starts_at: datetime
     minutes: int
     likely_carry_over: bool
@@ -126,6 +127,8 @@ def agenda_document(
     open_actions: Sequence[Action],
     changes: Sequence[AgendaChange],
     *,
+    reports_submitted: Mapping[int, date],
+    report_due_on: date,
     may_see: Callable[[Case], bool],
     today: date,
 ) -> AgendaDocument:
@@ -149,6 +152,9 @@ def agenda_document(
                 risk=label(_read(case, "risk_level")) if case is not None and visible else "",
                 reasons=tuple(label(Reason(r)) for r in _read(item, "reasons")) if visible else (),
                 coordinator_agency=_read(coordinator.agency, "name") if coordinator else "",
+                report=label(report_state(report_due_on, reports_submitted.get(case.id), today))
+                if case is not None and visible
+                else "",
                 starts_at=clock,
                 minutes=minutes,
                 likely_carry_over=_read(item, "likely_carry_over"),

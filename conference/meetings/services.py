@@ -38,7 +38,8 @@ from conference.meetings.models import (
     RecommendationOutcome,
     Stance,
 )
-from conference.notify.models import Notification, NotificationKind
+from conference.notify.models import NotificationKind
+from conference.notify.services import notify
 from conference.panels.models import Membership, Panel, PanelRole
 
 EDITABLE_STATUSES = (MeetingStatus.PLANNED, MeetingStatus.AGENDA_PUBLISHED)
@@ -46,7 +47,11 @@ MAX_SERIES = 26
 
 
 def _audit(
-    meeting: Meeting, action: str, actor: User, now: datetime, detail: dict[str, Any] | None = None
+    meeting: Meeting,
+    action: str,
+    actor: User | None,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     record_event(
         action,
@@ -272,13 +277,15 @@ def _after_publication(
     _audit(meeting, "agenda.changed", actor, now, {"change": kind.value, "item_id": item.id})
 
 
-def build_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
+def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
     """Replace the builder's proposal with a fresh one from the caseload; returns its size.
 
     Items put on by hand stay, and so do removals: a case taken off with a reason is not
-    proposed again. A published agenda is frozen and cannot be rebuilt.
+    proposed again. A published agenda is frozen and cannot be rebuilt. `actor` None is the
+    scheduler preparing the draft for the chair.
     """
-    _check_manage(meeting, actor)
+    if actor is not None:
+        _check_manage(meeting, actor)
     if meeting.status is not MeetingStatus.PLANNED:
         raise InvalidTransitionError(
             _("The agenda has been published and is frozen. Add or remove items instead.")
@@ -465,19 +472,14 @@ def publish_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
     for attendance in meeting.attendance:
         if attendance.user_id == actor.id:
             continue
-        db.session.add(
-            Notification(
-                user_id=attendance.user_id,
-                kind=NotificationKind.AGENDA_PUBLISHED,
-                title=_(
-                    "The agenda of the %(panel)s meeting has been published.",
-                    panel=meeting.panel.code,
-                ),
-                link=f"/meetings/{meeting.id}/agenda",
-                meeting_id=meeting.id,
-                dedupe_key=f"agenda_published:{meeting.id}:{attendance.user_id}",
-                created_at=now,
-            )
+        notify(
+            attendance.user_id,
+            NotificationKind.AGENDA_PUBLISHED,
+            _("The agenda of the %(panel)s meeting has been published.", panel=meeting.panel.code),
+            link=f"/meetings/{meeting.id}/agenda",
+            meeting_id=meeting.id,
+            dedupe_key=f"agenda_published:{meeting.id}:{attendance.user_id}",
+            now=now,
         )
         notified += 1
     _audit(

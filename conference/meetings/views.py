@@ -16,8 +16,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference.actions import queries as action_queries
 from conference.actions import services as action_services
 from conference.actions.models import Action
+from conference.actions.rules import report_due_on, report_state
 from conference.auth import permissions
 from conference.auth.models import User
 from conference.cases import queries as case_queries
@@ -664,7 +666,17 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
             no_choice(_("None")),
             *options((r.id, r.text[:60]) for r in recommendations),
         ]
+        zone = meeting.panel.timezone
+        this_report = action_queries.reports_for(meeting).get(case.id)
+        submitted = this_report.submitted_at if this_report else None
         context |= {
+            "report_state": report_state(
+                report_due_on(
+                    to_zone(meeting.starts_at, zone).date(), meeting.panel.report_due_days
+                ),
+                to_zone(submitted, zone).date() if submitted else None,
+                to_zone(utcnow(), zone).date(),
+            ),
             "referral_form": referral_form,
             "referrals": [(ref, _step_form(ref)) for ref in directory_queries.referrals_for(case)],
             "case": case,

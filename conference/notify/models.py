@@ -40,3 +40,15 @@ class Notification(Model):
     created_at: Mapped[datetime] = created_at()
     read_at: Mapped[datetime | None] = internal()
     emailed_at: Mapped[datetime | None] = internal()
+
+
+class JobLease(Model):
+    """Who runs a scheduled job until when: two scheduler processes never run the same job."""
+
+    __tablename__ = "job_lease"
+
+    id: Mapped[int] = primary_key()
+    name: Mapped[str] = internal(sa.String(60), unique=True)
+    holder: Mapped[str] = internal(sa.String(120), default="")
+    until: Mapped[datetime] = internal()
+    last_run_at: Mapped[datetime | None] = internal()

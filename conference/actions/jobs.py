@@ -1,0 +1,113 @@
+"""Scheduled jobs about actions and progress reports. Each is idempotent for its day."""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from conference.actions import queries, rules
+from conference.actions.models import Action
+from conference.cases.models import Case
+from conference.extensions import db
+from conference.formatting import long_date, to_zone
+from conference.meetings.models import AgendaItem, AgendaItemKind, Meeting, MeetingStatus
+from conference.notify.models import NotificationKind
+from conference.notify.services import notify
+
+
+def action_reminders(now: datetime) -> int:
+    """Tell owners of actions due in the next days or overdue: once per action per day."""
+    soon_days = current_app.config["ACTION_DUE_SOON_DAYS"]
+    created = 0
+    actions = db.session.scalars(
+        sa.select(Action)
+        .join(Action.case)
+        .options(joinedload(Action.case).joinedload(Case.panel))
+        .where(Action.status.in_(rules.OPEN_STATUSES))
+    )
+    for action in actions:
+        if action.owner_id is None:
+            continue
+        today = to_zone(now, action.case.panel.timezone).date()
+        if rules.is_overdue(action.status, action.due_on, today):
+            kind, key = NotificationKind.ACTION_OVERDUE, "action-overdue"
+            title = (
+                f"Action on {action.case.reference} is overdue (due {long_date(action.due_on)})."
+            )
+        elif action.due_on <= today + timedelta(days=soon_days):
+            kind, key = NotificationKind.ACTION_DUE, "action-due"
+            title = f"Action on {action.case.reference} is due on {long_date(action.due_on)}."
+        else:
+            continue
+        created += notify(
+            action.owner_id,
+            kind,
+            title,
+            link=f"/actions/{action.id}",
+            dedupe_key=f"{key}:{action.id}:{today.isoformat()}",
+            now=now,
+            case_id=action.case_id,
+            action_id=action.id,
+        )
+    return created
+
+
+def report_requests(now: datetime) -> int:
+    """Ask each coordinator of a case on a coming agenda for a progress report, once; then
+    remind them every day the report is late."""
+    window = timedelta(days=current_app.config["REPORT_REQUEST_DAYS_BEFORE"])
+    meetings = db.session.scalars(
+        sa.select(Meeting).where(
+            Meeting.status.in_((MeetingStatus.PLANNED, MeetingStatus.AGENDA_PUBLISHED)),
+            Meeting.starts_at > now,
+            Meeting.starts_at <= now + window,
+        )
+    ).all()
+    created = 0
+    for meeting in meetings:
+        zone = meeting.panel.timezone
+        today = to_zone(now, zone).date()
+        due_on = rules.report_due_on(
+            to_zone(meeting.starts_at, zone).date(), meeting.panel.report_due_days
+        )
+        reports = queries.reports_for(meeting)
+        items = db.session.scalars(
+            sa.select(AgendaItem)
+            .options(joinedload(AgendaItem.case))
+            .where(
+                AgendaItem.meeting_id == meeting.id,
+                AgendaItem.kind == AgendaItemKind.CASE,
+                AgendaItem.removed_at.is_(None),
+            )
+        )
+        for item in items:
+            case = item.case
+            if case is None or case.coordinator_id is None:
+                continue
+            report = reports.get(case.id)
+            if report is not None and report.submitted_at is not None:
+                continue
+            link = f"/cases/{case.reference}/reports/{meeting.id}"
+            created += notify(
+                case.coordinator_id,
+                NotificationKind.REPORT_REQUESTED,
+                f"Progress report on {case.reference} due {long_date(due_on)}.",
+                link=link,
+                dedupe_key=f"report-request:{meeting.id}:{case.id}",
+                now=now,
+                case_id=case.id,
+                meeting_id=meeting.id,
+            )
+            if today > due_on:
+                created += notify(
+                    case.coordinator_id,
+                    NotificationKind.REPORT_LATE,
+                    f"Progress report on {case.reference} is late (was due {long_date(due_on)}).",
+                    link=link,
+                    dedupe_key=f"report-late:{meeting.id}:{case.id}:{today.isoformat()}",
+                    now=now,
+                    case_id=case.id,
+                    meeting_id=meeting.id,
+                )
+    return created

@@ -1,0 +1,157 @@
+"""Between meetings: my work, an action and its history, the coordinator's progress report."""
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from conference.actions import forms, queries, rules, services
+from conference.actions.models import Action, ActionUpdate, ProgressReport
+from conference.auth import permissions
+from conference.cases.queries import case_by_reference, coordinated_cases
+from conference.db import utcnow
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.formatting import to_zone
+from conference.meetings.models import Meeting
+from conference.views import show_error
+
+bp = Blueprint("actions", __name__)
+
+
+@bp.route("/my-work")
+def my_work() -> Any:
+    now = utcnow()
+    today = now.date()
+    soon = today + timedelta(days=current_app.config["ACTION_DUE_SOON_DAYS"])
+    actions = queries.open_actions_for(current_user)
+    cases = coordinated_cases(current_user)
+    meetings = queries.next_meetings([*cases, *(a.case for a in actions)], now)
+    return render_template(
+        "actions/my_work.html",
+        overdue=[a for a in actions if rules.is_overdue(a.status, a.due_on, today)],
+        due_soon=[a for a in actions if today <= a.due_on <= soon],
+        later=[a for a in actions if a.due_on > soon],
+        changed=queries.recently_changed(current_user, now - timedelta(days=7)),
+        cases=cases,
+        meetings=meetings,
+    )
+
+
+def _load_action(action_id: int) -> Action:
+    action = db.session.get(Action, action_id)
+    if action is None or not permissions.can_view_case(current_user, action.case):
+        abort(404)
+    return action
+
+
+def _action_page(action: Action, form: forms.ActionUpdateForm | None, status: int = 200) -> Any:
+    history = db.session.scalars(
+        sa.select(ActionUpdate).where(ActionUpdate.action_id == action.id).order_by(ActionUpdate.at)
+    ).all()
+    meeting = db.session.get(Meeting, action.meeting_id) if action.meeting_id else None
+    return render_template(
+        "actions/show.html",
+        action=action,
+        history=history,
+        meeting=meeting,
+        form=form,
+        overdue=rules.is_overdue(action.status, action.due_on, utcnow().date()),
+    ), status
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+def show(action_id: int) -> Any:
+    action = _load_action(action_id)
+    can_update = permissions.can_update_action(current_user, action)
+    if request.method == "POST" and not can_update:
+        abort(403)
+    form = forms.ActionUpdateForm() if can_update and action.status in rules.OPEN_STATUSES else None
+    if form is not None and request.method == "GET":
+        form.status.data, form.version.data = action.status, action.version_id
+    if form is not None and form.validate_on_submit():
+        try:
+            services.update_action(
+                action,
+                form.status.data,
+                note=form.note.data or "",
+                new_due_on=form.new_due_on.data,
+                version=form.version.data or 0,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+            form.version.data = _load_action(action_id).version_id
+        else:
+            db.session.commit()
+            flash(_("The action was updated."), "success")
+            return redirect(url_for("actions.show", action_id=action.id))
+    status = 422 if request.method == "POST" else 200
+    return _action_page(_load_action(action_id), form, status)
+
+
+@bp.route("/cases/<reference>/reports/<int:meeting_id>", methods=["GET", "POST"])
+def report(reference: str, meeting_id: int) -> Any:
+    case = case_by_reference(reference)
+    if case is None or not permissions.can_view_case(current_user, case):
+        abort(404)
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.panel_id != case.panel_id:
+        abort(404)
+    if not permissions.can_write_report(current_user, case):
+        abort(403)
+    existing = db.session.scalar(
+        sa.select(ProgressReport).where(
+            ProgressReport.case_id == case.id, ProgressReport.meeting_id == meeting.id
+        )
+    )
+    form = forms.ReportForm(obj=existing)
+    if request.method == "GET" and existing is not None:
+        form.version.data = existing.version_id
+    if form.validate_on_submit():
+        data = services.ReportData(
+            rag=form.rag.data,
+            summary=form.summary.data,
+            closure_proposed=bool(form.closure_proposed.data),
+            discussion_requested=bool(form.discussion_requested.data),
+        )
+        try:
+            services.save_report(
+                case,
+                meeting,
+                data,
+                submit="submit" in request.form,
+                version=form.version.data,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The report was saved."), "success")
+            return redirect(
+                url_for("actions.report", reference=case.reference, meeting_id=meeting.id)
+            )
+    due_on = rules.report_due_on(
+        to_zone(meeting.starts_at, meeting.panel.timezone).date(), meeting.panel.report_due_days
+    )
+    actions = db.session.scalars(
+        sa.select(Action).where(Action.case_id == case.id).order_by(Action.due_on)
+    ).all()
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "actions/report.html",
+        case=case,
+        meeting=meeting,
+        form=form,
+        report=existing,
+        due_on=due_on,
+        actions=actions,
+    ), status

@@ -1,0 +1,85 @@
+"""Telling people: in-app notifications, delivered by e-mail from an outbox.
+
+A notification is created in the same transaction as what it is about; `deliver_email` sends the
+ones not yet sent. Titles carry references and links only, never personal data.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from conference.auth.models import User
+from conference.extensions import db
+from conference.notify.mail import send_mail
+from conference.notify.models import Notification, NotificationKind
+
+
+def notify(
+    user_id: int,
+    kind: NotificationKind,
+    title: str,
+    *,
+    link: str,
+    dedupe_key: str,
+    now: datetime,
+    case_id: int | None = None,
+    meeting_id: int | None = None,
+    action_id: int | None = None,
+) -> bool:
+    """Add a notification unless one with the same key exists; returns whether it was added.
+
+    The key says what the message is about and for which day or week, so a job that runs twice,
+    or after a restart, adds nothing new. The unique index on the key settles a race.
+    """
+    exists = db.session.scalar(
+        sa.select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+    )
+    if exists:
+        return False
+    db.session.add(
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            link=link,
+            dedupe_key=dedupe_key,
+            case_id=case_id,
+            meeting_id=meeting_id,
+            action_id=action_id,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def deliver_email(now: datetime, limit: int = 200) -> int:
+    """Send the notifications not yet e-mailed, oldest first; returns how many were sent.
+
+    Each one is marked sent as soon as the server accepted it, so a crash half-way resends at
+    most the message being sent.
+    """
+    pending = db.session.execute(
+        sa.select(Notification, User.email)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.active.is_(True))
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    ).all()
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    sent = 0
+    for notification, address in pending:
+        send_mail(
+            to=address,
+            subject=f"[Case Conference] {notification.title}",
+            body=(
+                f"{notification.title}\n\n"
+                f"Open it in Case Conference: {base}{notification.link}\n\n"
+                "This message holds no personal details; sign in to read more.\n"
+            ),
+        )
+        notification.emailed_at = now
+        db.session.commit()
+        sent += 1
+    return sent

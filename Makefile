@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench db-migrate db-upgrade system-deps install clean
+.PHONY: run scheduler test lint fmt bench db-migrate db-upgrade system-deps install clean
 
 # WeasyPrint renders with Pango and subsets fonts with HarfBuzz; install them from Debian when
 # the machine lacks them.
@@ -28,6 +28,11 @@ run: install
 	$(FLASK) seed-demo --if-empty
 	@$(FLASK) demo-logins
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The scheduled jobs (reminders, draft agendas, report requests, digest, e-mail) in their own
+# process, beside `make run`.
+scheduler: install
+	$(FLASK) scheduler
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

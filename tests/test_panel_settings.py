@@ -25,6 +25,7 @@ def settings_form(panel: Panel, **changes: str) -> dict[str, str]:
         "max_discussion_interval_days": "91",
         "post_exit_review_first_months": "6",
         "post_exit_review_second_months": "12",
+        "report_due_days": "3",
         "minutes_new_referral": "15",
         "minutes_review": "10",
         "minutes_closure": "5",

@@ -17,3 +17,13 @@ def unread_for(user: User, limit: int = 10) -> Sequence[Notification]:
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
+
+
+def inbox_of(user: User, limit: int = 100) -> Sequence[Notification]:
+    """The user's notifications, read and unread, newest first."""
+    return db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    ).all()

@@ -40,6 +40,10 @@ class PanelSettingsForm(FlaskForm):
     post_exit_review_first_months = _minutes(_l("First post-exit review after (months)"), 36)
     post_exit_review_second_months = _minutes(_l("Second post-exit review after (months)"), 60)
     minors_first = BooleanField(_l("Cases of minors first on the agenda"))
+    report_due_days = IntegerField(
+        _l("Progress reports due (days before the meeting)"),
+        validators=[InputRequired(), NumberRange(min=0, max=30)],
+    )
     minutes_new_referral = _minutes(_l("Minutes for a new referral"))
     minutes_review = _minutes(_l("Minutes for a review"))
     minutes_closure = _minutes(_l("Minutes for a closure or post-exit review"))

@@ -26,6 +26,7 @@ SETTINGS = (
     "post_exit_review_first_months",
     "post_exit_review_second_months",
     "minors_first",
+    "report_due_days",
     "minutes_new_referral",
     "minutes_review",
     "minutes_closure",

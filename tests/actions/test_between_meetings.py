@@ -145,3 +145,32 @@ def test_the_coordinator_submits_a_report_and_the_agenda_shows_its_state(
     assert input_value(stale.get_data(as_text=True), "version") is not None
     assert "Stale text" in stale.get_data(as_text=True)
     assert login(world.users["ngo"]).get(url).status_code == 404
+
+
+def test_the_inbox_lists_ones_own_notifications_and_marks_them_read(world: World, login) -> None:
+    from conference.notify.models import Notification, NotificationKind
+    from conference.notify.services import notify
+
+    for n, key in enumerate(("police", "police", "chair")):
+        notify(
+            world.users[key].id,
+            NotificationKind.ACTION_DUE,
+            f"Action {n} is due.",
+            link="/my-work",
+            dedupe_key=f"t{n}",
+            now=utcnow(),
+        )
+    client = login(world.users["police"])
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "Action 0 is due." in page
+    assert "Action 1 is due." in page
+    assert "Action 2 is due." not in page
+    client.post("/notifications/read")
+    mine = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == world.users["police"].id)
+    ).all()
+    assert all(n.read_at is not None for n in mine)
+    other = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == world.users["chair"].id)
+    ).one()
+    assert other.read_at is None

@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from conference.directory.views import bp as directory_bp
     from conference.home.views import bp as home_bp
     from conference.meetings.views import bp as meetings_bp
+    from conference.minutes.views import bp as minutes_bp
     from conference.notify.views import bp as notify_bp
     from conference.panels.views import bp as panels_bp
 
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(actions_bp)
+    app.register_blueprint(minutes_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(panels_bp)

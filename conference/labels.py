@@ -29,6 +29,7 @@ from conference.meetings.models import (
     Stance,
 )
 from conference.meetings.rules import Reason
+from conference.minutes.models import MinutesStatus, SignatureRole
 from conference.panels.models import AgencyTier, PanelRole
 
 _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
@@ -106,6 +107,12 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (ServiceReferralStatus.ACCEPTED, _l("Accepted")),
     (ServiceReferralStatus.DECLINED, _l("Declined")),
     (ServiceReferralStatus.COMPLETED, _l("Completed")),
+    (MinutesStatus.DRAFT, _l("Draft")),
+    (MinutesStatus.CIRCULATED, _l("Circulated for comments")),
+    (MinutesStatus.SIGNED, _l("Signed")),
+    (MinutesStatus.ARCHIVED, _l("Signed and archived")),
+    (SignatureRole.CHAIR, _l("Chair")),
+    (SignatureRole.CO_SIGNER, _l("Co-signed for a core agency")),
     (AttendeeRole.MEMBER, _l("Member")),
     (AttendeeRole.OBSERVER, _l("Observer")),
     (Stance.AGREE, _l("Agree")),

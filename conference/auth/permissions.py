@@ -159,6 +159,26 @@ def can_manage_meeting(user: Any, meeting: Meeting) -> bool:
     )
 
 
+def minutes_access(user: Any, meeting: Meeting) -> str | None:
+    """'full' for those entitled to attend that meeting at the time (full members then, present
+    or not), 'extract' (their agency's only) for partners and for members who joined later."""
+    if not _signed_in(user):
+        return None
+    day = meeting.starts_at.date()
+    for membership in user.memberships:
+        if membership.panel_id != meeting.panel_id:
+            continue
+        then = membership.since <= day and (membership.until is None or membership.until >= day)
+        if then and membership.role in FULL_PANEL_ROLES:
+            return "full"
+    return "extract" if membership_on(user, meeting.panel_id) is not None else None
+
+
+def can_manage_minutes(user: Any, meeting: Meeting) -> bool:
+    """The chair and the secretary draft, circulate and amend the minutes."""
+    return can_manage_meeting(user, meeting)
+
+
 def can_read_audit(user: Any) -> bool:
     """Auditors (data-protection officers) read the audit trail."""
     return _signed_in(user) and bool(user.is_auditor)

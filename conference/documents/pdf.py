@@ -36,9 +36,13 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
 
 
-def render_pdf(template: str, **context: Any) -> bytes:
-    """Render a document template (which receives projections only) to PDF bytes."""
-    html = render_template(template, **context)
+def render_pdf(template: str, *, pdf_variant: str | None = None, **context: Any) -> bytes:
+    """Render a document template (which receives projections only) to PDF bytes; archives
+    ask for `pdf_variant="pdf/a-3b"`."""
+    return html_to_pdf(render_template(template, **context), pdf_variant=pdf_variant)
+
+
+def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
     fetcher = StaticOnlyFetcher(str(current_app.static_folder))
     document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=fetcher)
-    return bytes(document.write_pdf())
+    return bytes(document.write_pdf(pdf_variant=pdf_variant))

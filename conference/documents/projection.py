@@ -2,7 +2,7 @@
 
 Document templates receive only the frozen dataclasses built here, never ORM objects, so they
 cannot reach a restricted field through a relationship. Every column value is read through
-`_read`, which refuses a column classified as restricted.
+`read_column`, which refuses a column classified as restricted.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +26,7 @@ class RestrictedFieldError(RuntimeError):
     """A document tried to read a restricted column: a bug, never a user error."""
 
 
-def _read(instance: Any, attribute: str) -> Any:
+def read_column(instance: Any, attribute: str) -> Any:
     """The value of a need-to-know or internal column; a restricted one raises."""
     column = sa.inspect(type(instance)).columns[attribute]
     if classification_of(column) == Classification.RESTRICTED.value:
@@ -97,28 +97,28 @@ class AgendaDocument:
 
 def meeting_header(meeting: Meeting) -> MeetingHeader:
     panel = meeting.panel
-    zone = _read(panel, "timezone")
-    published_at = _read(meeting, "agenda_published_at")
+    zone = read_column(panel, "timezone")
+    published_at = read_column(meeting, "agenda_published_at")
     return MeetingHeader(
-        meeting_id=_read(meeting, "id"),
-        panel_code=_read(panel, "code"),
-        panel_name=_read(panel, "name"),
-        starts_at=to_zone(_read(meeting, "starts_at"), zone),
-        ends_at=to_zone(_read(meeting, "ends_at"), zone),
+        meeting_id=read_column(meeting, "id"),
+        panel_code=read_column(panel, "code"),
+        panel_name=read_column(panel, "name"),
+        starts_at=to_zone(read_column(meeting, "starts_at"), zone),
+        ends_at=to_zone(read_column(meeting, "ends_at"), zone),
         timezone=zone,
-        place=_read(meeting, "place"),
-        video_link=_read(meeting, "video_link"),
-        chair=_read(meeting.chair, "name") if meeting.chair else "",
-        secretary=_read(meeting.secretary, "name") if meeting.secretary else "",
+        place=read_column(meeting, "place"),
+        video_link=read_column(meeting, "video_link"),
+        chair=read_column(meeting.chair, "name") if meeting.chair else "",
+        secretary=read_column(meeting.secretary, "name") if meeting.secretary else "",
         published_at=to_zone(published_at, zone) if published_at else None,
-        confidentiality_statement=_read(panel, "confidentiality_statement"),
+        confidentiality_statement=read_column(panel, "confidentiality_statement"),
     )
 
 
 def _item_label(item: AgendaItem, may_see: Callable[[Case], bool]) -> str:
     if item.case is not None:
-        return _read(item.case, "reference") if may_see(item.case) else ""
-    return _read(item, "title")
+        return read_column(item.case, "reference") if may_see(item.case) else ""
+    return read_column(item, "title")
 
 
 def agenda_document(
@@ -136,28 +136,30 @@ def agenda_document(
     header = meeting_header(meeting)
     lines = []
     clock = header.starts_at
-    active = [i for i in items if _read(i, "removed_at") is None]
+    active = [i for i in items if read_column(i, "removed_at") is None]
     for number, item in enumerate(active, start=1):
         case = item.case
         visible = case is None or may_see(case)
         coordinator = case.coordinator if case is not None and visible else None
-        minutes = _read(item, "minutes_allocated")
+        minutes = read_column(item, "minutes_allocated")
         lines.append(
             AgendaLine(
                 number=number,
-                kind=_read(item, "kind"),
-                title=_read(item, "title") if visible else "",
-                reference=_read(case, "reference") if case is not None and visible else "",
+                kind=read_column(item, "kind"),
+                title=read_column(item, "title") if visible else "",
+                reference=read_column(case, "reference") if case is not None and visible else "",
                 withheld=not visible,
-                risk=label(_read(case, "risk_level")) if case is not None and visible else "",
-                reasons=tuple(label(Reason(r)) for r in _read(item, "reasons")) if visible else (),
-                coordinator_agency=_read(coordinator.agency, "name") if coordinator else "",
+                risk=label(read_column(case, "risk_level")) if case is not None and visible else "",
+                reasons=tuple(label(Reason(r)) for r in read_column(item, "reasons"))
+                if visible
+                else (),
+                coordinator_agency=read_column(coordinator.agency, "name") if coordinator else "",
                 report=label(report_state(report_due_on, reports_submitted.get(case.id), today))
                 if case is not None and visible
                 else "",
                 starts_at=clock,
                 minutes=minutes,
-                likely_carry_over=_read(item, "likely_carry_over"),
+                likely_carry_over=read_column(item, "likely_carry_over"),
             )
         )
         clock += timedelta(minutes=minutes)
@@ -167,21 +169,21 @@ def agenda_document(
         lines=tuple(lines),
         open_actions=tuple(
             OpenActionLine(
-                reference=_read(a.case, "reference"),
-                text=_read(a, "text"),
-                owner_agency=_read(a.owner_agency, "name"),
-                due_on=_read(a, "due_on"),
-                overdue=is_overdue(_read(a, "status"), _read(a, "due_on"), today),
+                reference=read_column(a.case, "reference"),
+                text=read_column(a, "text"),
+                owner_agency=read_column(a.owner_agency, "name"),
+                due_on=read_column(a, "due_on"),
+                overdue=is_overdue(read_column(a, "status"), read_column(a, "due_on"), today),
             )
             for a in visible_actions
         ),
         withheld_actions=len(open_actions) - len(visible_actions),
         changes=tuple(
             ChangeLine(
-                at=to_zone(_read(c, "at"), header.timezone),
-                kind=label(_read(c, "kind")),
+                at=to_zone(read_column(c, "at"), header.timezone),
+                kind=label(read_column(c, "kind")),
                 item=_item_label(c.item, may_see) or "—",
-                detail=_read(c, "detail") if _item_label(c.item, may_see) else "",
+                detail=read_column(c, "detail") if _item_label(c.item, may_see) else "",
             )
             for c in changes
         ),

@@ -1,0 +1,273 @@
+"""Minutes: the draft, circulation, signatures, the archive, amendments, what changed."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from conference.auth import permissions
+from conference.db import utcnow
+from conference.documents.minutes import extract_agencies, extract_content
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.meetings.models import AttendanceStatus, Meeting
+from conference.meetings.services import record_document
+from conference.minutes import archive, forms, services
+from conference.minutes.models import MinutesStatus, MinutesVersion
+from conference.views import client_ip, show_error
+
+bp = Blueprint("minutes", __name__)
+
+
+def _was_present(meeting: Meeting) -> bool:
+    return any(
+        a.user_id == current_user.id and a.status is AttendanceStatus.PRESENT
+        for a in meeting.attendance
+    )
+
+
+def reader_access(version: MinutesVersion) -> str | None:
+    """'full', 'extract' or None for the signed-in user and this version."""
+    meeting = version.meeting
+    if permissions.can_manage_minutes(current_user, meeting):
+        return "full"
+    access = permissions.minutes_access(current_user, meeting)
+    if version.status is MinutesStatus.DRAFT:
+        return None
+    if version.status is MinutesStatus.CIRCULATED:  # for the comments of those who were there
+        return access if access == "full" and _was_present(meeting) else None
+    return access
+
+
+def _load(version_id: int) -> tuple[MinutesVersion, str]:
+    version = db.session.get(MinutesVersion, version_id)
+    if version is None:
+        abort(404)
+    access = reader_access(version)
+    if access is None:
+        abort(404)
+    return version, access
+
+
+def _own_extract(version: MinutesVersion) -> dict[str, Any]:
+    name = version.content["agencies"].get(str(current_user.agency_id), current_user.agency.name)
+    return extract_content(version.content, current_user.agency_id, name)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes")
+def for_meeting(meeting_id: int) -> Any:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not permissions.can_view_meeting(current_user, meeting):
+        abort(404)
+    version = services.latest_version(meeting)
+    if version is None:
+        if not permissions.can_manage_minutes(current_user, meeting):
+            abort(404)
+        return render_template("minutes/none.html", meeting=meeting)
+    return redirect(url_for("minutes.show", version_id=version.id))
+
+
+@bp.route("/minutes/<int:version_id>")
+def show(version_id: int) -> Any:
+    version, access = _load(version_id)
+    return _page(version, access)
+
+
+def _page(version: MinutesVersion, access: str, status: int = 200, **forms_in: Any) -> Any:
+    meeting = version.meeting
+    can_manage = permissions.can_manage_minutes(current_user, meeting)
+    doc = version.content if access == "full" else _own_extract(version)
+    context: dict[str, Any] = {
+        "version": version,
+        "meeting": meeting,
+        "doc": doc,
+        "access": access,
+        "can_manage": can_manage,
+        "extracts": extract_agencies(version.content) if access == "full" else {},
+        "versions": sorted(
+            (v for v in _versions(meeting) if reader_access(v) is not None),
+            key=lambda v: v.number,
+        ),
+        "sign_form": forms_in.get("sign_form") or forms.SignForm(),
+        "amend_form": forms_in.get("amend_form") or forms.AmendForm(),
+        "signatures": version.signatures,
+    }
+    return render_template("minutes/show.html", **context), status
+
+
+def _versions(meeting: Meeting) -> list[MinutesVersion]:
+    return list(
+        db.session.scalars(
+            sa.select(MinutesVersion)
+            .where(MinutesVersion.meeting_id == meeting.id)
+            .order_by(MinutesVersion.number)
+        )
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/draft", methods=["POST"])
+def draft(meeting_id: int) -> Any:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not permissions.can_view_meeting(current_user, meeting):
+        abort(404)
+    try:
+        version = services.draft_minutes(meeting, actor=current_user, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    db.session.commit()
+    flash(_("The draft minutes were drawn up from the meeting's record."), "success")
+    return redirect(url_for("minutes.show", version_id=version.id))
+
+
+def _act(version: MinutesVersion, change: Any, success: str) -> Any:
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("minutes.show", version_id=version.id))
+
+
+@bp.route("/minutes/<int:version_id>/circulate", methods=["POST"])
+def circulate(version_id: int) -> Any:
+    version, _access = _load(version_id)
+    return _act(
+        version,
+        lambda: services.circulate(version, actor=current_user, now=utcnow()),
+        _("The draft was sent to those present for their comments."),
+    )
+
+
+@bp.route("/minutes/<int:version_id>/sign", methods=["POST"])
+def sign(version_id: int) -> Any:
+    version, access = _load(version_id)
+    form = forms.SignForm()
+    if form.validate_on_submit():
+        try:
+            result = services.sign(
+                version, password=form.password.data, actor=current_user, now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("Signed. The minutes are complete and archived.")
+                if result is MinutesStatus.ARCHIVED
+                else _("Signed. Waiting for the other signatures."),
+                "success",
+            )
+            return redirect(url_for("minutes.show", version_id=version.id))
+    return _page(_load(version_id)[0], access, 422, sign_form=form)
+
+
+@bp.route("/minutes/<int:version_id>/amend", methods=["POST"])
+def amend(version_id: int) -> Any:
+    version, access = _load(version_id)
+    form = forms.AmendForm()
+    if form.validate_on_submit():
+        try:
+            amended = services.amend(
+                version, reason=form.reason.data, actor=current_user, now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("An amendment was started. Correct the items, then circulate it."), "success")
+            return redirect(url_for("minutes.show", version_id=amended.id))
+    return _page(version, access, 422, amend_form=form)
+
+
+@bp.route("/minutes/<int:version_id>/items/<int:number>", methods=["POST"])
+def correct(version_id: int, number: int) -> Any:
+    version, _access = _load(version_id)
+    form = forms.CorrectItemForm(prefix=f"item{number}")
+    if not form.validate_on_submit():
+        flash(_("The correction is too long."), "danger")
+        return redirect(url_for("minutes.show", version_id=version.id))
+    return _act(
+        version,
+        lambda: services.correct_item(
+            version,
+            number,
+            facts=form.facts.data or "",
+            assessment=form.assessment.data or "",
+            actor=current_user,
+            now=utcnow(),
+        ),
+        _("The item was corrected."),
+    )
+
+
+@bp.route("/minutes/<int:version_id>/changes")
+def changes(version_id: int) -> Any:
+    version, access = _load(version_id)
+    if access != "full" or version.supersedes_id is None:
+        abort(404)
+    older = db.session.get(MinutesVersion, version.supersedes_id)
+    return render_template(
+        "minutes/changes.html",
+        version=version,
+        older=older,
+        lines=services.changes_between(older, version) if older else [],
+    )
+
+
+def _pdf(version: MinutesVersion, agency_id: int | None, doc: dict[str, Any], name: str) -> Any:
+    """Archived minutes come from the archive, never rendered again; drafts are rendered."""
+    body = archive.archived_body(version, agency_id) if version.archived_at else None
+    if body is None:
+        body = archive.render_minutes(
+            doc | {"status": _("draft") if version.signed_at is None else ""}
+        )
+    record_document(version.meeting, name, actor=current_user, now=utcnow(), ip=client_ip())
+    db.session.commit()
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _file_name(version: MinutesVersion, suffix: str = "") -> str:
+    content = version.content
+    return f"{content['panel']['code']}-minutes-v{version.number}{suffix}.pdf"
+
+
+@bp.route("/minutes/<int:version_id>.pdf")
+def pdf(version_id: int) -> Any:
+    version, access = _load(version_id)
+    if access != "full":
+        return redirect(
+            url_for("minutes.extract_pdf", version_id=version.id, agency_id=current_user.agency_id)
+        )
+    return _pdf(version, None, version.content, _file_name(version))
+
+
+@bp.route("/minutes/<int:version_id>/extracts/<int:agency_id>.pdf")
+def extract_pdf(version_id: int, agency_id: int) -> Any:
+    version, access = _load(version_id)
+    if access != "full" and agency_id != current_user.agency_id:
+        abort(404)
+    names = version.content["agencies"]
+    if str(agency_id) not in names:
+        abort(404)
+    doc = extract_content(version.content, agency_id, names[str(agency_id)])
+    return _pdf(version, agency_id, doc, _file_name(version, f"-extract-{agency_id}"))
+
+
+@bp.route("/minutes/<int:version_id>/print")
+def print_view(version_id: int) -> Any:
+    version, access = _load(version_id)
+    doc = version.content if access == "full" else _own_extract(version)
+    return render_template("documents/minutes.html", doc=doc)

@@ -13,10 +13,13 @@ from conference.auth.models import Agency, User
 from conference.auth.services import add_membership, create_user
 from conference.db import utcnow
 from conference.documents import meeting as meeting_documents
+from conference.documents.minutes import extract_agencies, extract_content
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.meetings.models import Meeting
 from conference.meetings.services import record_document
+from conference.minutes.archive import archived_body, render_minutes, verify_archive
+from conference.minutes.services import latest_version
 from conference.panels.models import Panel, PanelRole
 from conference.scheduler import JOBS, add_jobs, holder_name, run_job
 
@@ -28,6 +31,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(documents)
     app.cli.add_command(jobs)
+    app.cli.add_command(minutes)
     app.cli.add_command(scheduler_command)
 
 
@@ -137,7 +141,8 @@ def documents() -> None:
     help="Directory to write into; created if missing.",
 )
 def render_documents(meeting_id: int, out_dir: Path) -> None:
-    """Every document that exists for the meeting: the agenda PDF and the calendar invitation."""
+    """Every document that exists for the meeting: the agenda PDF, the calendar invitation, and
+    the minutes with each agency's extract (the current version, draft or signed)."""
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise click.ClickException(f"There is no meeting {meeting_id}.")
@@ -151,6 +156,7 @@ def render_documents(meeting_id: int, out_dir: Path) -> None:
             meeting, link=link, domain=urlsplit(link).hostname or "localhost", now=now
         ),
     }
+    files |= _minutes_files(meeting)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, body in files.items():
         (out_dir / name).write_bytes(body)
@@ -200,3 +206,34 @@ def scheduler_command() -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=False)
+
+
+def _minutes_files(meeting: Meeting) -> dict[str, bytes]:
+    """minutes.pdf and minutes-<agency code>.pdf, from the archive when signed."""
+    version = latest_version(meeting)
+    if version is None:
+        return {}
+    codes = dict(db.session.execute(sa.select(Agency.id, Agency.code)).all())
+    files = {"minutes.pdf": archived_body(version, None) or render_minutes(version.content)}
+    for agency_id, name in extract_agencies(version.content).items():
+        body = archived_body(version, agency_id) or render_minutes(
+            extract_content(version.content, agency_id, name)
+        )
+        files[f"minutes-{codes[agency_id]}.pdf"] = body
+    return files
+
+
+@click.group()
+def minutes() -> None:
+    """The archive of signed minutes."""
+
+
+@minutes.command("verify")
+def verify_minutes() -> None:
+    """Re-hash every archived file; exit non-zero naming any that is missing or changed."""
+    checked, problems = verify_archive()
+    for problem in problems:
+        click.echo(f"{problem.what}: {problem.path}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{checked} archived files verified")

@@ -56,6 +56,7 @@ from conference.meetings.models import (
     Stance,
 )
 from conference.meetings.services import build_agenda, publish_agenda
+from conference.minutes import services as minutes_services
 from conference.panels.models import AgencyTier, Panel, PanelAgency, PanelRole
 
 DEMO_PASSWORD = "casedemo-2026"  # noqa: S105 - the published password of the fictional demo
@@ -721,11 +722,15 @@ def _meetings(world: World, panel_code: str, cases: list[Case]) -> None:
         if c.status in (CaseStatus.OPEN, CaseStatus.MONITORING, CaseStatus.CLOSURE_PROPOSED)
     ]
     past_days = (first_day, last_day) if panel_code == RVT else (last_day,)
+    past = []
     for number, day in enumerate(past_days):
         meeting = _new_meeting(world, panel, day, MeetingStatus.CLOSED)
         _past_agenda(
             world, meeting, discussed[number::2], deferred_one=number == len(past_days) - 1
         )
+        past.append(meeting)
+    if panel_code == RVT:
+        _minutes(world, signed=past[0], awaiting=past[1])
     upcoming = _new_meeting(world, panel, next_day, MeetingStatus.PLANNED)
     _progress_reports(world, upcoming, discussed)
     # The coming agenda: a draft for the chair of RVT to work on, already published for NVA.
@@ -733,6 +738,21 @@ def _meetings(world: World, panel_code: str, cases: list[Case]) -> None:
     build_agenda(upcoming, actor=chair, now=world.now)
     if panel_code != RVT:
         publish_agenda(upcoming, actor=chair, now=world.now)
+
+
+def _minutes(world: World, *, signed: Meeting, awaiting: Meeting) -> None:
+    """The first sitting's minutes signed and archived; the last one's waiting for co-signers."""
+    secretary, chair = world.user("secretary"), world.user("chair")
+    for meeting in (signed, awaiting):
+        at = meeting.ends_at + timedelta(days=1)
+        version = minutes_services.draft_minutes(meeting, actor=secretary, now=at)
+        minutes_services.circulate(version, actor=secretary, now=at)
+        minutes_services.sign(version, password=DEMO_PASSWORD, actor=chair, now=at)
+        if meeting is signed:
+            for member in ("police", "prosecutor"):
+                minutes_services.sign(
+                    version, password=DEMO_PASSWORD, actor=world.user(member), now=at
+                )
 
 
 def _past_agenda(world: World, meeting: Meeting, cases: list[Case], deferred_one: bool) -> None:

@@ -19,6 +19,7 @@ from conference.actions.jobs import action_reminders, report_requests
 from conference.db import insert_or_ignore, utcnow
 from conference.extensions import db
 from conference.meetings.jobs import agenda_draft
+from conference.minutes.jobs import minutes_circulation
 from conference.notify.jobs import email_delivery, weekly_digest
 from conference.notify.models import JobLease
 
@@ -45,6 +46,7 @@ JOBS = {
         Job("agenda-draft", agenda_draft, "15 * * * *"),
         Job("report-requests", report_requests, "25 * * * *"),
         Job("weekly-digest", weekly_digest, "0 6 * * mon"),
+        Job("minutes-circulation", minutes_circulation, "35 7 * * *"),
         Job("email-delivery", email_delivery, "* * * * *", counts="e-mails", verb="sent"),
     )
 }

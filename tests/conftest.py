@@ -1,6 +1,7 @@
 """Fixtures: the app on a real database built by the migration chain, a client, `login`."""
 
 import os
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -133,3 +135,27 @@ def count_queries(app: Flask) -> Callable[[], Any]:
             sa.event.remove(_db.engine, "before_cursor_execute", before)
 
     return _count
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[list, int]]:
+    """A real SMTP server on loopback; yields the envelopes it received and its port."""
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd's hook name
+            self.messages.append(envelope)
+            return "250 Message accepted"
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox.messages, port
+    finally:
+        controller.stop()

@@ -12,6 +12,7 @@ from conference.db import utcnow
 from conference.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from conference.extensions import db
 from conference.meetings.models import Meeting, MeetingStatus, Recommendation
+from conference.minutes.models import MinutesVersion
 from conference.panels.models import PanelRole
 from tests.factories import AgencyFactory, PanelFactory
 
@@ -131,7 +132,13 @@ def test_the_demo_world_is_complete_and_loaded_once(app: Flask, client) -> None:
     riverton = db.session.scalars(
         sa.select(Meeting).join(Meeting.panel).where(Meeting.panel.has(code="RVT"))
     ).all()
-    assert sum(m.status is MeetingStatus.CLOSED for m in riverton) == 2
+    # One past sitting with signed, archived minutes; one whose minutes await co-signatures.
+    assert sorted(m.status.value for m in riverton if m.starts_at < utcnow()) == [
+        "closed",
+        "minutes_signed",
+    ]
+    versions = db.session.scalars(sa.select(MinutesVersion)).all()
+    assert sorted(v.status.value for v in versions) == ["archived", "circulated"]
     assert any(m.status is MeetingStatus.PLANNED and m.starts_at > utcnow() for m in riverton)
     names = db.session.scalars(sa.select(Subject.full_name)).all()
     assert all(

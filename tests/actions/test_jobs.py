@@ -1,14 +1,11 @@
 """The scheduled jobs as plain functions with a fixed clock; idempotency; the lease; e-mail."""
 
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
@@ -166,28 +163,6 @@ def test_two_schedulers_running_a_job_at_once_send_it_once(app: Flask, world: Wo
     created = [r for r in results if r]
     assert sum(created) == len(notifications(NotificationKind.ACTION_OVERDUE)) == 1
     assert results.count(None) + results.count(0) == 1
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[list]:
-    class Inbox:
-        def __init__(self) -> None:
-            self.messages: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd's hook name
-            self.messages.append(envelope)
-            return "250 Message accepted"
-
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox.messages, port
-    finally:
-        controller.stop()
 
 
 def test_emails_go_through_smtp_with_references_and_links_only(

@@ -10,10 +10,14 @@ from tests.factories import (
     ActionFactory,
     AgencyFactory,
     CaseFactory,
+    CaseNoteFactory,
     CaseShareFactory,
+    GuardianFactory,
     MembershipFactory,
     PanelAgencyFactory,
     PanelFactory,
+    ReferralFactory,
+    SubjectFactory,
     UserFactory,
     member,
 )
@@ -70,3 +74,12 @@ def build_world() -> World:
     CaseShareFactory(case=cases["revoked"], agency=agencies["NGO"], revoked_at=NOW)
     ActionFactory(case=cases["plain"], owner=users["police"])
     return World(panel=panel, other_panel=other_panel, users=users, cases=cases)
+
+
+def add_restricted_records(world: World) -> None:
+    """Give every case a person, a guardian, a referral and a note: restricted data to keep out."""
+    for case in world.cases.values():
+        subject = SubjectFactory(case=case)
+        GuardianFactory(subject=subject)
+        ReferralFactory(case=case)
+        CaseNoteFactory(case_id=case.id)

@@ -61,12 +61,12 @@ def for_meeting(meeting_id: int) -> Any:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or not permissions.can_view_meeting(current_user, meeting):
         abort(404)
-    version = services.latest_version(meeting)
-    if version is None:
-        if not permissions.can_manage_minutes(current_user, meeting):
-            abort(404)
-        return render_template("minutes/none.html", meeting=meeting)
-    return redirect(url_for("minutes.show", version_id=version.id))
+    readable = [v for v in reversed(_versions(meeting)) if reader_access(v) is not None]
+    if readable:  # the newest this reader may see: an amendment in draft hides nothing signed
+        return redirect(url_for("minutes.show", version_id=readable[0].id))
+    if not permissions.can_manage_minutes(current_user, meeting):
+        abort(404)
+    return render_template("minutes/none.html", meeting=meeting)
 
 
 @bp.route("/minutes/<int:version_id>")

@@ -22,13 +22,9 @@ from tests.factories import (
     NOW,
     ActionFactory,
     AgendaItemFactory,
-    CaseNoteFactory,
-    GuardianFactory,
     MeetingFactory,
-    ReferralFactory,
-    SubjectFactory,
 )
-from tests.worlds import World, build_world
+from tests.worlds import World, add_restricted_records, build_world
 
 
 def pdf_text(body: bytes) -> str:
@@ -56,11 +52,8 @@ def seed_markers() -> list[str]:
 @pytest.fixture
 def world() -> World:
     world = build_world()
+    add_restricted_records(world)
     for case in world.cases.values():
-        subject = SubjectFactory(case=case)
-        GuardianFactory(subject=subject)
-        ReferralFactory(case=case)
-        CaseNoteFactory(case_id=case.id)
         case.next_review_on = NOW.date()
     return world
 

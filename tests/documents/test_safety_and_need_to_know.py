@@ -32,14 +32,10 @@ from tests.factories import (
     ActionFactory,
     AgendaItemFactory,
     AttendanceFactory,
-    CaseNoteFactory,
-    GuardianFactory,
     MeetingFactory,
     RecommendationFactory,
-    ReferralFactory,
-    SubjectFactory,
 )
-from tests.worlds import World, build_world
+from tests.worlds import World, add_restricted_records, build_world
 
 
 def test_documents_fetch_nothing_and_attach_nothing(app: Flask) -> None:
@@ -72,11 +68,7 @@ def test_documents_fetch_nothing_and_attach_nothing(app: Flask) -> None:
 @pytest.fixture
 def world() -> World:
     world = build_world()
-    for case in world.cases.values():
-        subject = SubjectFactory(case=case)
-        GuardianFactory(subject=subject)
-        ReferralFactory(case=case)
-        CaseNoteFactory(case_id=case.id)
+    add_restricted_records(world)
     return world
 
 

@@ -336,3 +336,11 @@ def test_rendering_is_deterministic_for_the_stored_content(world: World, meeting
     version = services.draft_minutes(meeting, actor=world.users["secretary"], now=AFTER)
     first = pdf_text(archive.render_minutes(version.content))
     assert first == pdf_text(archive.render_minutes(version.content))
+
+
+def test_an_amendment_in_draft_hides_nothing_signed(world: World, meeting: Meeting, login) -> None:
+    first = signed_minutes(world, meeting)
+    services.amend(first, reason="Typo in item 2.", actor=world.users["secretary"], now=AFTER)
+    db.session.commit()
+    response = login(world.users["police"]).get(f"/meetings/{meeting.id}/minutes")
+    assert response.headers["Location"] == f"/minutes/{first.id}"

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run scheduler test lint fmt bench db-migrate db-upgrade system-deps install clean
+.PHONY: run scheduler test e2e screenshots lint fmt bench db-migrate db-upgrade system-deps install clean
 
 # WeasyPrint renders with Pango and subsets fonts with HarfBuzz; install them from Debian when
 # the machine lacks them.
@@ -34,8 +34,19 @@ run: install
 scheduler: install
 	$(FLASK) scheduler
 
+# The whole suite; the end-to-end tests run when Debian's chromium is installed, and the run
+# says so when it is not.
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Only the end-to-end tests in Chromium (installs it from Debian when missing).
+e2e: install
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+# Refresh the README's screenshots in docs/screenshots/ from the end-to-end tests.
+screenshots: install
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest -m e2e -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ Debian's `chromium` drives the tests; when it is missing they are skipped, and t
 
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,12 @@ from werkzeug.serving import make_server
 from tests.conftest import second_app
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's pictures are refreshed with `make screenshots`; ordinary runs keep theirs aside.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "conference-screenshots"
+)
 SKIP_REASON = "Chromium is not installed: end-to-end tests skipped (apt-get install chromium)"
 
 

@@ -1,10 +1,14 @@
 """Helpers every blueprint's views share."""
 
-from flask import request
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, request
 from flask_wtf import FlaskForm
 
 from conference.auth.rules import safe_next_path
 from conference.errors import DomainError
+from conference.extensions import db
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
@@ -24,3 +28,16 @@ def client_ip() -> str | None:
 def safe_back(default: str) -> str:
     """Where a form asked to return to (`next`), if that is a path on this site."""
     return safe_next_path(request.form.get("next")) or default
+
+
+def apply_change(change: Callable[[], Any], success: str, target: str) -> Any:
+    """A button's change: committed and reported, or rolled back with the reason; then `target`."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(target)

@@ -49,7 +49,7 @@ from conference.meetings.models import (
     Recommendation,
 )
 from conference.panels.models import Panel, PanelRole
-from conference.views import client_ip, show_error
+from conference.views import apply_change, client_ip, show_error
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -295,16 +295,8 @@ def agenda(meeting_id: int) -> Any:
 
 
 def _apply(meeting: Meeting, change: Any, success: str) -> Any:
-    """Run an agenda change; commit and report, or roll back and say why."""
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
+    """Run an agenda change and go back to the agenda."""
+    return apply_change(change, success, url_for("meetings.agenda", meeting_id=meeting.id))
 
 
 @bp.route("/<int:meeting_id>/agenda/build", methods=["POST"])
@@ -985,12 +977,5 @@ def refer(meeting_id: int, item_id: int) -> Any:
 
 
 def _apply_on_item(meeting: Meeting, item: AgendaItem, change: Any, success: str) -> Any:
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id))
+    target = url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id)
+    return apply_change(change, success, target)

@@ -16,7 +16,7 @@ from conference.meetings.models import AttendanceStatus, Meeting
 from conference.meetings.services import record_document
 from conference.minutes import archive, forms, services
 from conference.minutes.models import MinutesStatus, MinutesVersion
-from conference.views import client_ip, show_error
+from conference.views import apply_change, client_ip, show_error
 
 bp = Blueprint("minutes", __name__)
 
@@ -124,15 +124,7 @@ def draft(meeting_id: int) -> Any:
 
 
 def _act(version: MinutesVersion, change: Any, success: str) -> Any:
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("minutes.show", version_id=version.id))
+    return apply_change(change, success, url_for("minutes.show", version_id=version.id))
 
 
 @bp.route("/minutes/<int:version_id>/circulate", methods=["POST"])

@@ -39,6 +39,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DEFAULT_TIMEZONE = "Europe/Amsterdam"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    HSTS = False
     # E-mail: "smtp" sends through MAIL_SERVER; "log" writes each message to the log instead.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -69,6 +70,7 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    HSTS = True  # served over HTTPS only
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -145,3 +145,22 @@ def test_the_login_form_carries_a_csrf_token_that_works(csrf_app: Flask) -> None
         home = client.get("/").get_data(as_text=True)
         assert 'name="csrf_token"' in home  # the sign-out form is protected too
         assert client.post("/logout").status_code == 400
+
+
+def test_every_response_carries_the_protective_headers(client) -> None:
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Strict-Transport-Security" not in response.headers  # only in production, over HTTPS
+
+
+def test_production_sends_hsts() -> None:
+    from tests.conftest import make_app
+
+    production = make_app(HSTS=True)
+    response = production.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")

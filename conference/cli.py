@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
+from conference.audit import chain as audit_chain
 from conference.auth.models import Agency, User
 from conference.auth.services import add_membership, create_user
 from conference.db import utcnow
@@ -32,6 +33,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(documents)
     app.cli.add_command(jobs)
     app.cli.add_command(minutes)
+    app.cli.add_command(audit)
     app.cli.add_command(scheduler_command)
 
 
@@ -237,3 +239,20 @@ def verify_minutes() -> None:
     if problems:
         raise SystemExit(1)
     click.echo(f"{checked} archived files verified")
+
+
+@click.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def verify_audit() -> None:
+    """Walk the hash chain; exit non-zero naming each event changed, missing or out of order."""
+    checked, breaks = audit_chain.verify()
+    for found in breaks:
+        where = f"event {found.seq}" if found.seq is not None else f"row {found.event_id}"
+        click.echo(f"{where}: {found.what}", err=True)
+    if breaks:
+        raise SystemExit(1)
+    click.echo(f"{checked} audit events verified")

@@ -1,7 +1,7 @@
 """Imports every area's models so that the metadata is complete (migrations, tests)."""
 
 from conference.actions.models import Action, ActionUpdate, ProgressReport
-from conference.audit.models import AuditEvent
+from conference.audit.models import AuditChain, AuditEvent
 from conference.auth.models import Agency, User
 from conference.cases.models import (
     Case,
@@ -37,6 +37,7 @@ __all__ = [
     "AgendaItem",
     "ArchivedFile",
     "Attendance",
+    "AuditChain",
     "AuditEvent",
     "Case",
     "CaseNote",

@@ -421,3 +421,11 @@ class JobLeaseFactory(Base):
     name = factory.Sequence(lambda n: f"job-{n}")
     holder = "test"
     until = NOW
+
+
+class AuditChainFactory(Base):
+    class Meta:
+        model = m.AuditChain
+
+    seq = 0
+    head = ""

@@ -25,7 +25,19 @@ class AuditEvent(Model):
     panel_id: Mapped[int | None] = internal(sa.ForeignKey("panel.id"))
     ip: Mapped[str | None] = internal(sa.String(45))
     detail: Mapped[dict[str, Any]] = internal(default=dict)
+    # The hash chain: each event's place in the sequence, the hash of the one before, its own.
+    seq: Mapped[int | None] = internal(unique=True)
     prev_hash: Mapped[str | None] = internal(sa.String(64))
     hash: Mapped[str | None] = internal(sa.String(64))
 
     actor: Mapped[User | None] = relationship()
+
+
+class AuditChain(Model):
+    """The head of the audit hash chain: one row, locked while an event is appended."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = primary_key()
+    seq: Mapped[int] = internal(default=0)
+    head: Mapped[str] = internal(sa.String(64), default="")

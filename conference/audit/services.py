@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from conference.audit import chain
 from conference.audit.models import AuditEvent
 from conference.extensions import db
 
@@ -29,5 +30,6 @@ def record_event(
         ip=ip,
         detail=detail or {},
     )
+    chain.append(event)
     db.session.add(event)
     return event

@@ -34,3 +34,9 @@ class InvalidTransitionError(DomainError):
     """The record's state does not allow this change."""
 
     status_code = 409
+
+
+def check_version(record: object, expected: int | None, message: str) -> None:
+    """Refuse a change made against a stale copy: someone else saved the record meanwhile."""
+    if getattr(record, "version_id") != expected:  # noqa: B009 - every locked model has one
+        raise ConflictError(message)

@@ -15,7 +15,12 @@ from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import User
 from conference.cases.models import Case
-from conference.errors import ConflictError, DomainError, ForbiddenError, InvalidTransitionError
+from conference.errors import (
+    DomainError,
+    ForbiddenError,
+    InvalidTransitionError,
+    check_version,
+)
 from conference.extensions import db
 from conference.meetings.models import Meeting, Recommendation, RecommendationOutcome
 
@@ -125,11 +130,12 @@ def update_action(
         raise ForbiddenError(
             "Only the action's owner, the case's coordinator, the chair or the secretary update it."
         )
-    if action.version_id != version:
-        raise ConflictError(
-            "Someone else updated this action while you were editing it. Your update was not "
-            "saved: check theirs below, then apply yours again."
-        )
+    check_version(
+        action,
+        version,
+        "Someone else updated this action while you were editing it. Your update was not "
+        "saved: check theirs below, then apply yours again.",
+    )
     rules.check_update(action.status, status, note, new_due_on, now.date())
     update = ActionUpdate(
         action_id=action.id,
@@ -199,10 +205,12 @@ def save_report(
             case_id=case.id, meeting_id=meeting.id, author_id=actor.id, created_at=now
         )
         db.session.add(report)
-    elif report.version_id != version:
-        raise ConflictError(
+    else:
+        check_version(
+            report,
+            version,
             "Someone else saved this report while you were writing. Your text is kept below: "
-            "compare, then save again."
+            "compare, then save again.",
         )
     report.rag = data.rag
     report.summary = data.summary.strip()

@@ -35,7 +35,12 @@ from conference.cases.models import (
     Subject,
 )
 from conference.db import insert_or_ignore
-from conference.errors import ConflictError, DomainError, ForbiddenError, InvalidTransitionError
+from conference.errors import (
+    DomainError,
+    ForbiddenError,
+    InvalidTransitionError,
+    check_version,
+)
 from conference.extensions import db
 from conference.meetings.models import Recommendation
 from conference.notify.models import NotificationKind
@@ -348,11 +353,12 @@ class CaseChanges:
 
 
 def _check_version(record: Any, expected_version: int) -> None:
-    if record.version_id != expected_version:
-        raise ConflictError(
-            "Someone else changed this case while you were editing it. Your changes were not "
-            "saved: review the current values below and apply your changes again."
-        )
+    check_version(
+        record,
+        expected_version,
+        "Someone else changed this case while you were editing it. Your changes were not "
+        "saved: review the current values below and apply your changes again.",
+    )
 
 
 def update_case(

@@ -14,7 +14,7 @@ from conference.cases.rules import current_consent
 from conference.cases.services import consent_facts
 from conference.directory import rules
 from conference.directory.models import Service, ServiceReferral, ServiceReferralStatus
-from conference.errors import ConflictError, DomainError, ForbiddenError
+from conference.errors import DomainError, ForbiddenError, check_version
 from conference.extensions import db
 from conference.meetings.models import Recommendation
 
@@ -70,8 +70,9 @@ def advance_referral(
     """Move a referral on; it is only `referred` with the person's consent or a legal basis."""
     if not permissions.can_refer_to_service(actor, referral.case):
         raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
-    if referral.version_id != version:
-        raise ConflictError("Someone else updated this referral meanwhile. Check its status.")
+    check_version(
+        referral, version, "Someone else updated this referral meanwhile. Check its status."
+    )
     consent = consent_to_refer(referral.case, referral.service)
     rules.check_referral_step(referral.status, target, consent=consent, legal_basis=legal_basis)
     referral.status = target

@@ -16,7 +16,12 @@ from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import User
 from conference.cases.models import Case, RiskLevel
-from conference.errors import ConflictError, DomainError, ForbiddenError, InvalidTransitionError
+from conference.errors import (
+    DomainError,
+    ForbiddenError,
+    InvalidTransitionError,
+    check_version,
+)
 from conference.extensions import db
 from conference.formatting import local_to_utc
 from conference.meetings import queries, rules
@@ -181,10 +186,11 @@ def update_meeting(
     _check_manage(meeting, actor)
     if meeting.status not in EDITABLE_STATUSES:
         raise InvalidTransitionError(_("A meeting that has started can no longer be moved."))
-    if meeting.version_id != version:
-        raise ConflictError(
-            _("Someone else changed this meeting while you were editing. Check their change.")
-        )
+    check_version(
+        meeting,
+        version,
+        _("Someone else changed this meeting while you were editing. Check their change."),
+    )
     meeting.starts_at, meeting.ends_at = _check_details(meeting.panel, details, now)
     meeting.place = details.place
     meeting.video_link = details.video_link
@@ -641,13 +647,14 @@ def save_item(
     meeting = item.meeting
     _check_manage(meeting, actor)
     _check_in_session(meeting)
-    if item.version_id != version:
-        raise ConflictError(
-            _(
-                "Someone else saved this item while you were typing. Your text is kept below; "
-                "compare it with theirs and save again."
-            )
-        )
+    check_version(
+        item,
+        version,
+        _(
+            "Someone else saved this item while you were typing. Your text is kept below; "
+            "compare it with theirs and save again."
+        ),
+    )
     case = item.case
     changed_risk = case is not None and record.assessed_risk not in (None, case.risk_level)
     if changed_risk and not record.assessment.strip():

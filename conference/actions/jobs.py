@@ -68,9 +68,7 @@ def report_requests(now: datetime) -> int:
     for meeting in meetings:
         zone = meeting.panel.timezone
         today = to_zone(now, zone).date()
-        due_on = rules.report_due_on(
-            to_zone(meeting.starts_at, zone).date(), meeting.panel.report_due_days
-        )
+        due_on = queries.report_due(meeting)
         reports = queries.reports_for(meeting)
         items = db.session.scalars(
             sa.select(AgendaItem)

@@ -1,16 +1,17 @@
 """Read queries for actions."""
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from conference.actions.models import Action, ActionUpdate, ProgressReport
-from conference.actions.rules import OPEN_STATUSES
+from conference.actions.rules import OPEN_STATUSES, report_due_on
 from conference.auth.models import User
 from conference.cases.models import Case
 from conference.extensions import db
+from conference.formatting import to_zone
 from conference.meetings.models import AgendaItem, Meeting, MeetingStatus
 
 
@@ -95,4 +96,20 @@ def reports_for(meeting: Meeting) -> dict[int, ProgressReport]:
         for r in db.session.scalars(
             sa.select(ProgressReport).where(ProgressReport.meeting_id == meeting.id)
         )
+    }
+
+
+def report_due(meeting: Meeting) -> date:
+    """The day progress reports for the meeting are due, by the panel's calendar."""
+    zone = meeting.panel.timezone
+    return report_due_on(to_zone(meeting.starts_at, zone).date(), meeting.panel.report_due_days)
+
+
+def reports_submitted_on(meeting: Meeting) -> dict[int, date]:
+    """The day each case's report for the meeting was submitted, by the panel's calendar."""
+    zone = meeting.panel.timezone
+    return {
+        case_id: to_zone(report.submitted_at, zone).date()
+        for case_id, report in reports_for(meeting).items()
+        if report.submitted_at is not None
     }

@@ -15,7 +15,6 @@ from conference.cases.queries import case_by_reference, coordinated_cases
 from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.formatting import to_zone
 from conference.meetings.models import Meeting
 from conference.views import show_error
 
@@ -139,9 +138,7 @@ def report(reference: str, meeting_id: int) -> Any:
             return redirect(
                 url_for("actions.report", reference=case.reference, meeting_id=meeting.id)
             )
-    due_on = rules.report_due_on(
-        to_zone(meeting.starts_at, meeting.panel.timezone).date(), meeting.panel.report_due_days
-    )
+    due_on = queries.report_due(meeting)
     actions = db.session.scalars(
         sa.select(Action).where(Action.case_id == case.id).order_by(Action.due_on)
     ).all()

@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from conference.actions import queries as action_queries
-from conference.actions.rules import report_due_on
 from conference.cases.models import Case
 from conference.documents.calendar import meeting_invite
 from conference.documents.pdf import render_pdf
@@ -24,23 +23,15 @@ def agenda_for(
     meeting: Meeting, *, may_see: Callable[[Case], bool], now: datetime
 ) -> AgendaDocument:
     """The agenda's projection for a reader who may see the cases `may_see` accepts."""
-    zone = meeting.panel.timezone
-    submitted = {
-        case_id: to_zone(report.submitted_at, zone).date()
-        for case_id, report in action_queries.reports_for(meeting).items()
-        if report.submitted_at is not None
-    }
     return agenda_document(
         meeting,
         queries.agenda_items(meeting),
         queries.open_actions_from(queries.previous_meeting(meeting)),
         queries.agenda_changes(meeting),
-        reports_submitted=submitted,
-        report_due_on=report_due_on(
-            to_zone(meeting.starts_at, zone).date(), meeting.panel.report_due_days
-        ),
+        reports_submitted=action_queries.reports_submitted_on(meeting),
+        report_due_on=action_queries.report_due(meeting),
         may_see=may_see,
-        today=to_zone(now, zone).date(),
+        today=to_zone(now, meeting.panel.timezone).date(),
     )
 
 

@@ -358,7 +358,12 @@ def quorum(
 ) -> Quorum:
     """A panel is quorate when every core agency has someone present: a consensus needs them all."""
     present = {agency_id for agency_id, status in attendance if status is AttendanceStatus.PRESENT}
-    missing = frozenset(set(core_agency_ids) - present)
+    return quorum_of(core_agency_ids, present)
+
+
+def quorum_of(core_agency_ids: Iterable[int], present_agency_ids: Iterable[int]) -> Quorum:
+    """The quorum given the agencies in the room."""
+    missing = frozenset(set(core_agency_ids) - set(present_agency_ids))
     return Quorum(met=not missing, missing_agency_ids=missing)
 
 
@@ -386,15 +391,18 @@ class Presence(NamedTuple):
     left_at: datetime | None = None  # None: stayed to the end
 
 
+def in_room(presence: Presence, at: datetime) -> bool:
+    """Whether the person is in the room at `at`: late arrivals and early departures count."""
+    return (
+        presence.status is AttendanceStatus.PRESENT
+        and (presence.arrived_at is None or presence.arrived_at <= at)
+        and (presence.left_at is None or presence.left_at > at)
+    )
+
+
 def present_agencies(attendance: Iterable[Presence], at: datetime) -> set[int]:
-    """The agencies with someone in the room at `at`: late arrivals and early departures count."""
-    return {
-        p.agency_id
-        for p in attendance
-        if p.status is AttendanceStatus.PRESENT
-        and (p.arrived_at is None or p.arrived_at <= at)
-        and (p.left_at is None or p.left_at > at)
-    }
+    """The agencies with someone in the room at `at`."""
+    return {p.agency_id for p in attendance if in_room(p, at)}
 
 
 def decide(

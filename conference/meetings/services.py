@@ -589,6 +589,23 @@ def presence_of(meeting: Meeting) -> list[rules.Presence]:
     ]
 
 
+def quorum_at(meeting: Meeting, at: datetime) -> rules.Quorum:
+    """The quorum at a moment of the sitting, with the members in the room then."""
+    return rules.quorum_of(
+        meeting.panel.core_agency_ids, rules.present_agencies(presence_of(meeting), at)
+    )
+
+
+def speakers_at(meeting: Meeting, item: AgendaItem, at: datetime) -> list[User]:
+    """Who can give their agency's position on the item now: members in the room, without a
+    declared conflict of interest."""
+    conflicted = conflicted_user_ids(item)
+    in_room = {p.user_id for p in presence_of(meeting) if rules.in_room(p, at)}
+    return [
+        a.user for a in meeting.attendance if a.user_id in in_room and a.user_id not in conflicted
+    ]
+
+
 def declare_conflict(item: AgendaItem, user: User, *, actor: User, now: datetime) -> None:
     """A member declares a conflict of interest on an item: they cannot speak for their agency."""
     meeting = item.meeting
@@ -737,10 +754,7 @@ def record_position(
         raise ForbiddenError(_("You are not on this panel."))
     if recommendation.outcome is not RecommendationOutcome.PENDING:
         raise InvalidTransitionError(_("This recommendation has been decided."))
-    in_room = rules.present_agencies(
-        [p for p in presence_of(meeting) if p.user_id == speaker.id], now
-    )
-    if speaker.agency_id not in in_room:
+    if not any(p.user_id == speaker.id and rules.in_room(p, now) for p in presence_of(meeting)):
         raise DomainError(
             _("Only someone present can give their agency's position."), field="user_id"
         )

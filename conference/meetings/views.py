@@ -19,7 +19,7 @@ from flask_login import current_user
 from conference.actions import queries as action_queries
 from conference.actions import services as action_services
 from conference.actions.models import Action
-from conference.actions.rules import report_due_on, report_state
+from conference.actions.rules import report_state
 from conference.auth import permissions
 from conference.auth.models import User
 from conference.cases import queries as case_queries
@@ -39,12 +39,11 @@ from conference.extensions import db
 from conference.formatting import local_to_utc, to_zone
 from conference.forms import no_choice, options
 from conference.labels import label
-from conference.meetings import forms, queries, rules, services
+from conference.meetings import forms, queries, services
 from conference.meetings.models import (
     AgendaItem,
     Attendance,
     AttendanceStatus,
-    AttendeeRole,
     Meeting,
     Recommendation,
 )
@@ -576,26 +575,11 @@ def _load_item(meeting: Meeting, item_id: int) -> AgendaItem:
     return item
 
 
-def _present_speakers(meeting: Meeting, item: AgendaItem) -> list[Any]:
-    """Who can give their agency's position now: members present, without a declared conflict."""
-    now = utcnow()
-    conflicted = services.conflicted_user_ids(item)
-    return [
-        a.user
-        for a in meeting.attendance
-        if a.role is AttendeeRole.MEMBER
-        and a.user_id not in conflicted
-        and rules.present_agencies(
-            [rules.Presence(a.user_id, a.agency_id, a.status, a.arrived_at, a.left_at)], now
-        )
-    ]
-
-
 def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms_in: Any) -> Any:
     items = services.active_items(meeting)
     index = items.index(item)
     case = item.case
-    speakers = _present_speakers(meeting, item)
+    speakers = services.speakers_at(meeting, item, utcnow())
     members = [m.user for m in services.current_memberships(meeting.panel) if m.user.active]
     page_forms: dict[str, Any] = {
         "item_form": forms.ItemForm(prefix="item", obj=None),
@@ -636,13 +620,7 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
         "items": items,
         "previous_item": items[index - 1] if index > 0 else None,
         "next_item": items[index + 1] if index + 1 < len(items) else None,
-        "quorum_now": rules.quorum(
-            meeting.panel.core_agency_ids,
-            [
-                (agency_id, AttendanceStatus.PRESENT)
-                for agency_id in rules.present_agencies(services.presence_of(meeting), utcnow())
-            ],
-        ),
+        "quorum_now": services.quorum_at(meeting, utcnow()),
         "recommendations": recommendations,
         "conflicted": services.conflicted_user_ids(item),
         "open": meeting.status.value == "in_progress",
@@ -658,16 +636,11 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
             no_choice(_("None")),
             *options((r.id, r.text[:60]) for r in recommendations),
         ]
-        zone = meeting.panel.timezone
-        this_report = action_queries.reports_for(meeting).get(case.id)
-        submitted = this_report.submitted_at if this_report else None
         context |= {
             "report_state": report_state(
-                report_due_on(
-                    to_zone(meeting.starts_at, zone).date(), meeting.panel.report_due_days
-                ),
-                to_zone(submitted, zone).date() if submitted else None,
-                to_zone(utcnow(), zone).date(),
+                action_queries.report_due(meeting),
+                action_queries.reports_submitted_on(meeting).get(case.id),
+                to_zone(utcnow(), meeting.panel.timezone).date(),
             ),
             "referral_form": referral_form,
             "referrals": [(ref, _step_form(ref)) for ref in directory_queries.referrals_for(case)],

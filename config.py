@@ -62,6 +62,18 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a conference day, so a long sitting does not lose a form
     EXPORTS_DIR = os.environ.get("EXPORTS_DIR", str(BASE_DIR / "exports"))
     CASES_PER_PAGE = 25
+    # Sessions end after this long without activity, and this long after signing in at most.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # Signing minutes and downloading documents need a password (and code) this recent.
+    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "15"))
+    # Sign-in locks after this many failures in a row for one account name, or from one
+    # address; one minute at first, doubling with each further failure up to the longest.
+    SIGN_IN_LOCK_AFTER = 5
+    SIGN_IN_LOCK_AFTER_PER_ADDRESS = 30
+    SIGN_IN_LONGEST_LOCKOUT_MINUTES = 60
+    # A second factor for every account that reaches confidential data (production: on).
+    MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "0") == "1"
 
 
 class DevelopmentConfig(Config):
@@ -71,6 +83,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     HSTS = True  # served over HTTPS only
+    MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "1") == "1"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

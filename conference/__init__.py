@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +21,13 @@ from config import CONFIGS
 ROOT = Path(__file__).resolve().parent.parent
 
 # Endpoints reachable without signing in; everything else is denied by default.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.second_factor", "static", "bootstrap.static"})
+
+# What a signed-in person who must enrol a second factor may still do before enrolling.
+ENROLMENT_ENDPOINTS = frozenset({"auth.mfa_setup", "auth.logout", "static", "bootstrap.static"})
+
+# The session's last activity is written at most this often (seconds), not on every request.
+TOUCH_EVERY = 60
 
 
 # Scripts and styles only from the app itself, never inline; no framing; no referrer leaves the
@@ -112,7 +118,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_login(app: Flask) -> None:
+    from conference.auth import permissions, sessions
     from conference.auth.models import User
+    from conference.db import utcnow
     from conference.panels.models import Membership, Panel
 
     login_manager.login_view = "auth.login"
@@ -132,7 +140,29 @@ def _register_login(app: Flask) -> None:
                 .selectinload(Panel.agency_tiers)
             )
         )
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        return user if _session_is_good(user) else None
+
+    def _session_is_good(user: User) -> bool:
+        """The signed cookie is not enough: the session row behind it must still be open."""
+        now = utcnow()
+        row = sessions.open_session(session.get("sid"), user.id)
+        ended = "ended" if row is None else sessions.expire_if_due(row, now=now)
+        if row is None or ended is not None:
+            db.session.commit()
+            session.clear()
+            if ended == "idle":
+                flash(
+                    _("Your session ended after a while without activity. Please sign in again."),
+                    "info",
+                )
+            return False
+        if (now - row.last_seen_at).total_seconds() > TOUCH_EVERY:
+            row.last_seen_at = now
+            db.session.commit()
+        g.user_session = row
+        return True
 
     @app.before_request
     def require_login() -> Any:
@@ -141,6 +171,17 @@ def _register_login(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if (
+            request.endpoint not in ENROLMENT_ENDPOINTS
+            and app.config["MFA_REQUIRED"]
+            and current_user.mfa_enabled_at is None
+            and permissions.needs_second_factor(current_user)
+        ):
+            flash(
+                _("Your account reaches confidential case data: set up a second factor to go on."),
+                "info",
+            )
+            return redirect(url_for("auth.mfa_setup"))
         return None
 
 

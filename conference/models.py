@@ -2,7 +2,7 @@
 
 from conference.actions.models import Action, ActionUpdate, ProgressReport
 from conference.audit.models import AuditChain, AuditEvent
-from conference.auth.models import Agency, User
+from conference.auth.models import Agency, RecoveryCode, SignInThrottle, User, UserSession
 from conference.cases.models import (
     Case,
     CaseNote,
@@ -58,10 +58,13 @@ __all__ = [
     "Position",
     "ProgressReport",
     "Recommendation",
+    "RecoveryCode",
     "ReferenceCounter",
     "Referral",
     "Service",
     "ServiceReferral",
+    "SignInThrottle",
     "Subject",
     "User",
+    "UserSession",
 ]

@@ -1,12 +1,16 @@
 """Helpers every blueprint's views share."""
 
 from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
 from typing import Any
 
-from flask import flash, redirect, request
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from conference.auth.rules import safe_next_path
+from conference.auth.rules import is_recent, safe_next_path
+from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 
@@ -41,3 +45,25 @@ def apply_change(change: Callable[[], Any], success: str, target: str) -> Any:
         db.session.commit()
         flash(success, "success")
     return redirect(target)
+
+
+def recent_authentication(back: Callable[..., str] | None = None) -> Callable[..., Any]:
+    """Views for signing and for documents: the person must have proved who they are in the
+    last REAUTH_MINUTES, or confirm it first and come back (to `back(**view_args)` for a POST,
+    which cannot be replayed)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            within = timedelta(minutes=current_app.config["REAUTH_MINUTES"])
+            if is_recent(g.user_session.authenticated_at, now=utcnow(), within=within):
+                return view(**kwargs)
+            target = request.full_path if request.method == "GET" else None
+            if back is not None and request.method != "GET":
+                target = back(**kwargs)
+                flash(_("Confirm it is you, then do it again."), "info")
+            return redirect(url_for("auth.reauthenticate", next=target))
+
+        return wrapped
+
+    return decorate

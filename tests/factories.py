@@ -63,6 +63,34 @@ class UserFactory(Base):
     created_at = NOW
 
 
+class UserSessionFactory(Base):
+    class Meta:
+        model = m.UserSession
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    created_at = NOW
+    last_seen_at = NOW
+    authenticated_at = NOW
+
+
+class SignInThrottleFactory(Base):
+    class Meta:
+        model = m.SignInThrottle
+
+    key = factory.Sequence(lambda n: f"account:{n:064x}")
+    failures = 1
+    last_failure_at = NOW
+
+
+class RecoveryCodeFactory(Base):
+    class Meta:
+        model = m.RecoveryCode
+
+    user = factory.SubFactory(UserFactory)
+    code_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
 class PanelFactory(Base):
     class Meta:
         model = m.Panel

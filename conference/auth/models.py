@@ -57,6 +57,12 @@ class User(UserMixin, Model):
     is_auditor: Mapped[bool] = internal(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = created_at()
     last_login_at: Mapped[datetime | None] = internal()
+    # The second factor: a TOTP secret, confirmed when mfa_enabled_at is set; the last time step
+    # accepted, so that a code is never accepted twice.
+    totp_secret: Mapped[str | None] = internal(sa.String(64))
+    mfa_enabled_at: Mapped[datetime | None] = internal()
+    totp_last_step: Mapped[int | None] = internal()
+    password_changed_at: Mapped[datetime | None] = internal()
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     memberships: Mapped[list["Membership"]] = relationship(
@@ -74,3 +80,47 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class UserSession(Model):
+    """One signed-in browser. The cookie holds a random token; only its hash is stored, so a
+    copy of the database opens no session. Ended sessions stay as a record of who was in."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = primary_key()
+    user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = internal(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = created_at()
+    last_seen_at: Mapped[datetime] = internal()
+    # The last time the person proved who they are (password, and code when enrolled).
+    authenticated_at: Mapped[datetime] = internal()
+    ended_at: Mapped[datetime | None] = internal()
+    end_reason: Mapped[str | None] = internal(sa.String(32))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins counted per account name and per client address (both hashed)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    id: Mapped[int] = primary_key()
+    key: Mapped[str] = internal(sa.String(80), unique=True)
+    failures: Mapped[int] = internal(default=0)
+    last_failure_at: Mapped[datetime] = internal()
+    locked_until: Mapped[datetime | None] = internal()
+
+
+class RecoveryCode(Model):
+    """A one-time code that stands in for the authenticator app; stored hashed."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = primary_key()
+    user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = internal(sa.String(64))
+    used_at: Mapped[datetime | None] = internal()
+
+    user: Mapped[User] = relationship()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from conference.auth.models import User
 from conference.cases.models import Case, CaseShare
+from conference.extensions import db
 from conference.meetings.models import Meeting
 from conference.panels.models import AgencyTier, Membership, PanelRole
 
@@ -187,6 +188,24 @@ def can_read_audit(user: Any) -> bool:
 def can_manage_users(user: Any) -> bool:
     """Administrators manage accounts; that alone gives them no case content."""
     return _signed_in(user) and bool(user.is_administrator)
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Every account that can reach confidential data: administrators and auditors, full
+    members from a core agency (the restricted view), and coordinators of a case."""
+    if not _signed_in(user):
+        return False
+    if user.is_administrator or user.is_auditor:
+        return True
+    for membership in user.current_memberships:
+        if membership.role in FULL_PANEL_ROLES and (
+            membership.panel.tier_of(user.agency_id) is AgencyTier.CORE
+        ):
+            return True
+    return (
+        db.session.scalar(sa.select(Case.id).where(Case.coordinator_id == user.id).limit(1))
+        is not None
+    )
 
 
 def case_visibility(user: User) -> sa.ColumnElement[bool]:

@@ -1,12 +1,14 @@
 """Accounts and sign-in: the only code that writes users and memberships."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference.audit.services import record_event
-from conference.auth.models import Agency, User
+from conference.auth import mfa, sessions
+from conference.auth.models import Agency, User, UserSession
 from conference.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -70,28 +72,120 @@ def add_membership(
     return membership
 
 
-def authenticate(email: str, password: str, *, now: datetime, ip: str | None) -> User | None:
-    """The active user with these credentials, or None; both outcomes are audited."""
+class Attempt(NamedTuple):
+    """The outcome of a password check: the user when it passed, when a lockout ends if any."""
+
+    user: User | None
+    locked_until: datetime | None = None
+
+
+def _user_event(action: str, user: User, *, now: datetime, ip: str | None) -> None:
+    record_event(action, actor=user, now=now, ip=ip, object_type="user", object_id=user.id)
+
+
+def _failed(reason: str, email: str, user: User | None, *, now: datetime, ip: str | None) -> None:
+    record_event(
+        "auth.login_failed",
+        actor=user,
+        now=now,
+        ip=ip,
+        object_type="user" if user else None,
+        object_id=user.id if user else None,
+        detail={"reason": reason},
+    )
+    if reason != "locked":
+        sessions.record_failure(email, ip, now=now)
+
+
+def check_password(email: str, password: str, *, now: datetime, ip: str | None) -> Attempt:
+    """The first step of signing in. Every failure is audited and counted against the account
+    name and the address; while either is locked the password is not even looked at."""
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    until = sessions.locked_until(email, ip, now=now)
+    if until is not None:
+        _failed("locked", email, user, now=now, ip=ip)
+        return Attempt(None, until)
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.active:
-        record_event(
-            "auth.login_failed",
-            actor=user,
-            now=now,
-            ip=ip,
-            object_type="user" if user else None,
-            object_id=user.id if user else None,
-            detail={"reason": "inactive" if user and password_ok else "credentials"},
-        )
-        return None
+        _failed("inactive" if user and password_ok else "credentials", email, user, now=now, ip=ip)
+        return Attempt(None, sessions.locked_until(email, ip, now=now))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return Attempt(user)
+
+
+def check_second_factor(user: User, code: str, *, now: datetime, ip: str | None) -> Attempt:
+    """The second step for enrolled users: a code from the app or a recovery code, throttled
+    and audited like the password."""
+    until = sessions.locked_until(user.email, ip, now=now)
+    if until is not None:
+        _failed("locked", user.email, user, now=now, ip=ip)
+        return Attempt(None, until)
+    if not user.active or not mfa.verify_second_factor(user, code, now=now):
+        _failed("second_factor", user.email, user, now=now, ip=ip)
+        return Attempt(None, sessions.locked_until(user.email, ip, now=now))
+    return Attempt(user)
+
+
+def complete_sign_in(user: User, *, now: datetime, ip: str | None) -> str:
+    """Open a session for a user who passed every step; returns the session cookie's token."""
+    sessions.record_success(user.email)
     user.last_login_at = now
-    record_event("auth.login", actor=user, now=now, ip=ip, object_type="user", object_id=user.id)
-    return user
+    _user_event("auth.login", user, now=now, ip=ip)
+    return sessions.start_session(user.id, now=now)
 
 
-def record_logout(user: User, *, now: datetime, ip: str | None) -> None:
-    """Audit a sign-out."""
-    record_event("auth.logout", actor=user, now=now, ip=ip, object_type="user", object_id=user.id)
+def reauthenticate(
+    user: User, session_row: UserSession, password: str, code: str, *, now: datetime, ip: str | None
+) -> Attempt:
+    """Prove again who one is before a sensitive step (signing, downloading documents)."""
+    attempt = check_password(user.email, password, now=now, ip=ip)
+    if attempt.user is not None and attempt.user.id != user.id:
+        attempt = Attempt(None)
+    if attempt.user is not None and user.mfa_enabled_at is not None:
+        attempt = check_second_factor(user, code, now=now, ip=ip)
+    if attempt.user is not None:
+        session_row.authenticated_at = now
+        _user_event("auth.reauthenticated", user, now=now, ip=ip)
+    return attempt
+
+
+def sign_out(user: User, *, now: datetime, ip: str | None) -> None:
+    """Signing out ends every session of the user, in every browser."""
+    sessions.end_sessions(user.id, now=now, reason="signed_out")
+    _user_event("auth.logout", user, now=now, ip=ip)
+
+
+def change_password(user: User, current: str, new: str, *, now: datetime, ip: str | None) -> str:
+    """Set a new password after checking the current one; every session ends and the browser
+    that made the change gets a fresh one (its token is returned)."""
+    if not verify_password(user.password_hash, current):
+        _failed("credentials", user.email, user, now=now, ip=ip)
+        raise DomainError(_("The current password is wrong."))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
+    if verify_password(user.password_hash, new):
+        raise DomainError(_("The new password must differ from the current one."))
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now
+    sessions.end_sessions(user.id, now=now, reason="password_changed")
+    _user_event("auth.password_changed", user, now=now, ip=ip)
+    return sessions.start_session(user.id, now=now)
+
+
+def set_active(user: User, active: bool, *, actor: Any, now: datetime) -> None:
+    """An administrator deactivates (every session ends at once) or reactivates an account."""
+    if actor is not None and actor.id == user.id and not active:
+        raise DomainError(_("You cannot deactivate your own account."))
+    user.active = active
+    if not active:
+        sessions.end_sessions(user.id, now=now, reason="deactivated")
+    record_event(
+        "user.deactivated" if not active else "user.reactivated",
+        actor=actor,
+        now=now,
+        object_type="user",
+        object_id=user.id,
+    )

@@ -48,7 +48,7 @@ from conference.meetings.models import (
     Recommendation,
 )
 from conference.panels.models import Panel, PanelRole
-from conference.views import apply_change, client_ip, show_error
+from conference.views import apply_change, client_ip, recent_authentication, show_error
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -427,6 +427,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 @bp.route("/<int:meeting_id>/agenda.pdf")
+@recent_authentication()
 def agenda_pdf(meeting_id: int) -> Any:
     meeting = load_meeting(meeting_id)
     pdf = documents.agenda_pdf(meeting, may_see=_reader_may_see, now=utcnow())

@@ -16,7 +16,7 @@ from conference.meetings.models import AttendanceStatus, Meeting
 from conference.meetings.services import record_document
 from conference.minutes import archive, forms, services
 from conference.minutes.models import MinutesStatus, MinutesVersion
-from conference.views import apply_change, client_ip, show_error
+from conference.views import apply_change, client_ip, recent_authentication, show_error
 
 bp = Blueprint("minutes", __name__)
 
@@ -138,6 +138,7 @@ def circulate(version_id: int) -> Any:
 
 
 @bp.route("/minutes/<int:version_id>/sign", methods=["POST"])
+@recent_authentication(back=lambda version_id: url_for("minutes.show", version_id=version_id))
 def sign(version_id: int) -> Any:
     version, access = _load(version_id)
     form = forms.SignForm()
@@ -237,6 +238,7 @@ def _file_name(version: MinutesVersion, suffix: str = "") -> str:
 
 
 @bp.route("/minutes/<int:version_id>.pdf")
+@recent_authentication()
 def pdf(version_id: int) -> Any:
     version, access = _load(version_id)
     if access != "full":
@@ -247,6 +249,7 @@ def pdf(version_id: int) -> Any:
 
 
 @bp.route("/minutes/<int:version_id>/extracts/<int:agency_id>.pdf")
+@recent_authentication()
 def extract_pdf(version_id: int, agency_id: int) -> Any:
     version, access = _load(version_id)
     if access != "full" and agency_id != current_user.agency_id:
@@ -259,6 +262,7 @@ def extract_pdf(version_id: int, agency_id: int) -> Any:
 
 
 @bp.route("/minutes/<int:version_id>/print")
+@recent_authentication()
 def print_view(version_id: int) -> Any:
     version, access = _load(version_id)
     doc = version.content if access == "full" else _own_extract(version)

@@ -11,12 +11,14 @@ from flask_wtf import FlaskForm
 
 from conference.auth.rules import is_recent, safe_next_path
 from conference.db import utcnow
-from conference.errors import DomainError
+from conference.errors import DomainError, ForbiddenError
 from conference.extensions import db
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
     """Put a refusal from a service next to the field it concerns, or atop the form."""
+    if isinstance(error, ForbiddenError):
+        raise error  # a refusal is a 403 page, never a remark beside a field
     target = form._fields.get(error.field) if error.field else None
     if target is not None:
         target.errors = [*target.errors, error.message]
@@ -38,6 +40,8 @@ def apply_change(change: Callable[[], Any], success: str, target: str) -> Any:
     """A button's change: committed and reported, or rolled back with the reason; then `target`."""
     try:
         change()
+    except ForbiddenError:
+        raise  # a refusal is a 403 page, never a notice on the page one came from
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")

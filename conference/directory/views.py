@@ -83,6 +83,8 @@ def step(referral_id: int) -> Any:
     referral = db.session.get(ServiceReferral, referral_id)
     if referral is None or not permissions.can_view_case(current_user, referral.case):
         abort(404)
+    if not permissions.can_refer_to_service(current_user, referral.case):
+        abort(403)
     form = forms.ReferralStepForm(prefix=f"ref{referral.id}")
     if not form.validate_on_submit():
         flash(_("Choose the referral's new status."), "danger")

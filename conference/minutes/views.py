@@ -112,6 +112,8 @@ def draft(meeting_id: int) -> Any:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or not permissions.can_view_meeting(current_user, meeting):
         abort(404)
+    if not permissions.can_manage_minutes(current_user, meeting):
+        abort(403)
     try:
         version = services.draft_minutes(meeting, actor=current_user, now=utcnow())
     except DomainError as error:
@@ -165,6 +167,8 @@ def sign(version_id: int) -> Any:
 @bp.route("/minutes/<int:version_id>/amend", methods=["POST"])
 def amend(version_id: int) -> Any:
     version, access = _load(version_id)
+    if not permissions.can_manage_minutes(current_user, version.meeting):
+        abort(403)
     form = forms.AmendForm()
     if form.validate_on_submit():
         try:

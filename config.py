@@ -91,7 +91,7 @@ class ProductionConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-only-not-secret"  # noqa: S105 - fixed key for the test client only
+    SECRET_KEY = "test-only-not-secret"  # fixed key, test client only # noqa: S105 # nosec B105
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = False
     EXPORTS_DIR = str(INSTANCE_DIR / "test-exports")

@@ -59,7 +59,7 @@ from conference.meetings.services import build_agenda, publish_agenda
 from conference.minutes import services as minutes_services
 from conference.panels.models import AgencyTier, Panel, PanelAgency, PanelRole
 
-DEMO_PASSWORD = "casedemo-2026"  # noqa: S105 - the published password of the fictional demo
+DEMO_PASSWORD = "casedemo-2026"  # the fictional demo's published password # noqa: S105 # nosec B105
 
 
 @dataclass(frozen=True)
@@ -323,7 +323,7 @@ def seed(now: datetime) -> bool:
     """Build the demo world unless it is already there; returns whether anything was created."""
     if db.session.scalar(sa.select(Panel.id).where(Panel.code == RVT)) is not None:
         return False
-    world = World(now=now, rng=random.Random(2026))  # noqa: S311 - reproducible fake data
+    world = World(now=now, rng=random.Random(2026))  # reproducible fake data # noqa: S311 # nosec B311
     _agencies_and_panels(world)
     _accounts(world)
     _services(world)

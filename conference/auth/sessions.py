@@ -128,10 +128,9 @@ def record_failure(email: str, ip: str | None, *, now: datetime) -> None:
     policy = ThrottlePolicy.from_config()
     for key, lock_after in _keys(email, ip, policy).items():
         insert_or_ignore(db.session, SignInThrottle, key=key, failures=0, last_failure_at=now)
-        row = db.session.scalar(
+        row = db.session.execute(
             sa.select(SignInThrottle).where(SignInThrottle.key == key).with_for_update()
-        )
-        assert row is not None  # noqa: S101 - inserted just above
+        ).scalar_one()
         if now - row.last_failure_at > policy.forget_after:
             row.failures = 0  # a quiet day starts the count again
         row.failures += 1

@@ -2,18 +2,18 @@
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference.audit import queries
-from conference.audit.forms import AuditFilterForm
+from conference.audit import queries, subject_export
+from conference.audit.forms import AuditFilterForm, SubjectExportForm
 from conference.audit.services import record_event
 from conference.auth.permissions import can_read_audit
 from conference.db import utcnow
 from conference.extensions import db
 from conference.forms import no_choice, options
-from conference.views import client_ip
+from conference.views import client_ip, recent_authentication
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 EVENTS_PER_PAGE = 50
@@ -66,3 +66,42 @@ def index() -> Any:
     )
     db.session.commit()  # after rendering: the page is shown only if its audit record is kept
     return html
+
+
+@bp.route("/subjects", methods=["GET", "POST"])
+@recent_authentication(back=lambda: url_for("audit.subjects"))
+def subjects() -> Any:
+    """A subject access request: find the person's cases, then export all that is held."""
+    form = SubjectExportForm()
+    if not form.validate_on_submit():
+        return render_template("audit/subjects.html", form=form, cases=None)
+    request_ = subject_export.Request(
+        reference=form.reference.data or "",
+        full_name=form.full_name.data or "",
+        date_of_birth=form.date_of_birth.data,
+    )
+    cases = subject_export.find_cases(request_)
+    kind = request.form.get("format")
+    if not cases or kind not in ("json", "pdf"):
+        return render_template("audit/subjects.html", form=form, cases=cases)
+    now = utcnow()
+    export = subject_export.build(cases, officer=current_user, now=now)
+    for case in cases:
+        record_event(
+            "subject.exported",
+            actor=current_user,
+            now=now,
+            ip=client_ip(),
+            object_type="case",
+            object_id=case.id,
+            panel_id=case.panel_id,
+            detail={"format": kind},
+        )
+    db.session.commit()
+    body = subject_export.as_json(export) if kind == "json" else subject_export.as_pdf(export)
+    name = f"subject-export-{now:%Y%m%d-%H%M%S}.{kind}"
+    return Response(
+        body,
+        mimetype="application/json" if kind == "json" else "application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -19,6 +19,7 @@ from conference.cases.models import (
 )
 from conference.errors import DomainError, InvalidTransitionError
 from conference.meetings.models import RecommendationKind, RecommendationOutcome
+from conference.meetings.rules import add_months
 
 ACTIVE_STATUSES = frozenset(
     {CaseStatus.REFERRED, CaseStatus.OPEN, CaseStatus.MONITORING, CaseStatus.CLOSURE_PROPOSED}
@@ -254,3 +255,8 @@ def check_coordinator(
             "records why another agency should coordinate.",
             field="override_reason",
         )
+
+
+def retention_ends(ended_on: date, retention_months: int) -> date:
+    """The day a case's personal data is wiped: the panel's retention period after it ended."""
+    return add_months(ended_on, retention_months)

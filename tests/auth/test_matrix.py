@@ -67,6 +67,7 @@ RESTRICTED = FULL | {"coordinator"}
 LEADS_AND_COORDINATOR = LEADS | {"coordinator"}
 PUBLIC = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+AUDITOR = frozenset({"auditor"})
 
 
 @dataclass
@@ -216,7 +217,8 @@ EXPECTED: dict[str, Row] = {
     "auth.set_active": post(lambda o: f"/accounts/{o.bystander}/active", ADMIN),
     "auth.reset_mfa": post(lambda o: f"/accounts/{o.bystander}/second-factor/reset", ADMIN),
     "home.index": get(lambda o: "/", EVERYONE),
-    "audit.index": get(lambda o: "/audit/", frozenset({"auditor"})),
+    "audit.index": get(lambda o: "/audit/", AUDITOR),
+    "audit.subjects": get(lambda o: "/audit/subjects", AUDITOR),
     "notify.inbox": get(lambda o: "/notifications/", EVERYONE),
     "notify.mark_all_read": post(lambda o: "/notifications/read", EVERYONE),
     "notify.open_notification": post(

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -43,6 +44,12 @@ SECURITY_HEADERS = {
 }
 
 
+class DatabaseId(IntegerConverter):
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     """Build the app for a configuration ("development", "production", "testing")."""
     app = Flask(
@@ -63,6 +70,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    # Ids in paths fit the database's integers: a longer number is simply not found (a 404),
+    # never an overflow in PostgreSQL.
+    app.url_map.converters["int"] = DatabaseId
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
@@ -163,6 +173,13 @@ def _register_login(app: Flask) -> None:
             db.session.commit()
         g.user_session = row
         return True
+
+    @app.before_request
+    def refuse_null_characters() -> None:
+        # No one types a NUL; PostgreSQL cannot store one. Refused before anything reads it.
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in value for value in values):
+            raise BadRequest(_("The request held a null character, which cannot be stored."))
 
     @app.before_request
     def require_login() -> Any:

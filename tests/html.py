@@ -45,3 +45,36 @@ def input_value(page: str, name: str) -> str:
     parser = _Inputs()
     parser.feed(page)
     return parser.values[name]
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+        self.current: dict[str, str] | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "get").lower() == "post":
+            self.current = {}
+            self.forms.append((a.get("action") or "", self.current))
+        elif self.current is not None and a.get("name"):
+            name = a["name"] or ""
+            if tag == "input" and a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.current[name] = a.get("value") or "y"
+            elif tag in ("input", "select", "textarea", "button"):
+                self.current.setdefault(name, a.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+
+
+def post_forms(page: str, own_url: str) -> list[tuple[str, dict[str, str]]]:
+    """Each POST form of the page: where it posts (its own page when it says nothing) and its
+    fields with the values the page gives them."""
+    parser = _Forms()
+    parser.feed(page)
+    return [(action or own_url, fields) for action, fields in parser.forms]

@@ -72,6 +72,8 @@ class Config:
     SIGN_IN_LOCK_AFTER = 5
     SIGN_IN_LOCK_AFTER_PER_ADDRESS = 30
     SIGN_IN_LONGEST_LOCKOUT_MINUTES = 60
+    # How many reverse proxies (each adding X-Forwarded-For) stand before the app.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # A second factor for every account that reaches confidential data (production: on).
     MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "0") == "1"
 
@@ -84,6 +86,7 @@ class DevelopmentConfig(Config):
 class ProductionConfig(Config):
     HSTS = True  # served over HTTPS only
     MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "1") == "1"
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))  # the HTTPS proxy
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from conference.errors import DomainError
@@ -69,6 +70,13 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     logging.getLogger("conference").setLevel(app.config["LOG_LEVEL"])
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    # Behind the HTTPS proxy: take the client's address and the scheme from the proxy's headers,
+    # trusting exactly as many proxies as configured (none: the headers are ignored, so a client
+    # cannot choose the address that the audit trail and the sign-in throttle see).
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     # Ids in paths fit the database's integers: a longer number is simply not found (a 404),
     # never an overflow in PostgreSQL.

@@ -27,7 +27,8 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 
 
 def client_ip() -> str | None:
-    """The client's address for the audit trail (the proxy sets it; see ProxyFix)."""
+    """The client's address for the audit trail and the throttle (from the proxy's
+    X-Forwarded-For only when TRUSTED_PROXIES says there is one)."""
     return request.remote_addr
 
 

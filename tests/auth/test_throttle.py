@@ -11,6 +11,7 @@ from conference.audit.models import AuditEvent
 from conference.auth.models import SignInThrottle
 from conference.auth.rules import lockout_for
 from conference.extensions import db
+from tests.conftest import second_app
 from tests.factories import TEST_PASSWORD, UserFactory
 
 LOCKED = "Too many failed sign-ins"
@@ -123,3 +124,22 @@ def test_the_stored_keys_hold_neither_the_address_nor_the_e_mail(client: FlaskCl
     keys = " ".join(db.session.scalars(sa.select(SignInThrottle.key)))
     assert "pat@example.org" not in keys
     assert "203.0.113.66" not in keys
+
+
+def _failure_addresses() -> list[str | None]:
+    return list(
+        db.session.scalars(sa.select(AuditEvent.ip).where(AuditEvent.action == "auth.login_failed"))
+    )
+
+
+def test_the_address_comes_from_the_proxy_only_when_one_is_trusted(app: Flask) -> None:
+    forwarded = {"X-Forwarded-For": "203.0.113.99"}
+    app.test_client().post(
+        "/login", data={"email": "a@example.org", "password": "wrong guess"}, headers=forwarded
+    )
+    assert _failure_addresses() == ["127.0.0.1"]  # the header is ignored: anyone can send it
+    with second_app(app, TRUSTED_PROXIES=1) as behind_proxy:
+        behind_proxy.test_client().post(
+            "/login", data={"email": "a@example.org", "password": "wrong guess"}, headers=forwarded
+        )
+    assert _failure_addresses()[-1] == "203.0.113.99"

@@ -1,9 +1,13 @@
 """Sign-in form."""
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from conference.forms import strip
 
 
 class LoginForm(FlaskForm):
@@ -15,25 +19,21 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-def _digits_and_letters(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+def _code_field(required: Any) -> StringField:
+    return StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        filters=[strip],
+        validators=[required, Length(max=20)],
+    )
 
 
 class SecondFactorForm(FlaskForm):
-    code = StringField(
-        _l("Code from your authenticator app, or a recovery code"),
-        filters=[_digits_and_letters],
-        validators=[DataRequired(), Length(max=20)],
-    )
+    code = _code_field(DataRequired())
 
 
 class ReauthenticateForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
-    code = StringField(
-        _l("Code from your authenticator app, or a recovery code"),
-        filters=[_digits_and_letters],
-        validators=[Optional(), Length(max=20)],
-    )
+    code = _code_field(Optional())
 
 
 class PasswordChangeForm(FlaskForm):

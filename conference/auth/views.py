@@ -32,7 +32,7 @@ from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.formatting import local_datetime
-from conference.views import client_ip
+from conference.views import apply_change, client_ip
 
 bp = Blueprint("auth", __name__)
 
@@ -271,26 +271,18 @@ def _managed_user(user_id: int) -> User:
 def set_active(user_id: int) -> Any:
     user = _managed_user(user_id)
     active = request.form.get("active") == "1"
-    try:
-        services.set_active(user, active, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(
-            _("Account reactivated.")
-            if active
-            else _("Account deactivated; its sessions have ended."),
-            "success",
-        )
-    return redirect(url_for("auth.accounts"))
+    return apply_change(
+        lambda: services.set_active(user, active, actor=current_user, now=utcnow()),
+        _("Account reactivated.") if active else _("Account deactivated; its sessions ended."),
+        url_for("auth.accounts"),
+    )
 
 
 @bp.route("/accounts/<int:user_id>/second-factor/reset", methods=["POST"])
 def reset_mfa(user_id: int) -> Any:
     user = _managed_user(user_id)
-    mfa.reset_second_factor(user, actor=current_user, now=utcnow())
-    db.session.commit()
-    flash(_("The second factor is reset; the person enrols again at the next sign-in."), "success")
-    return redirect(url_for("auth.accounts"))
+    return apply_change(
+        lambda: mfa.reset_second_factor(user, actor=current_user, now=utcnow()),
+        _("The second factor is reset; the person enrols again at the next sign-in."),
+        url_for("auth.accounts"),
+    )

@@ -113,6 +113,10 @@ def main_pages(world: World) -> list[tuple[str, str, str]]:
         ("secretary", f"/meetings/{done.id}/minutes", "minutes"),
         ("chair", "/my-work", "my-work"),
         ("auditor", "/audit", "audit"),
+        ("auditor", "/audit/subjects", "subject-export"),
+        ("chair", "/account", "account"),
+        ("chair", "/account/second-factor", "second-factor"),
+        ("admin", "/accounts/", "accounts"),
     ]
 
 

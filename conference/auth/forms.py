@@ -19,16 +19,19 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-def _code_field(required: Any) -> StringField:
-    return StringField(
-        _l("Code from your authenticator app, or a recovery code"),
-        filters=[strip],
-        validators=[required, Length(max=20)],
-    )
+CODE_OR_RECOVERY = _l("Code from your authenticator app, or a recovery code")
+
+
+def _code_field(required: Any, label: Any = CODE_OR_RECOVERY) -> StringField:
+    return StringField(label, filters=[strip], validators=[required, Length(max=20)])
 
 
 class SecondFactorForm(FlaskForm):
     code = _code_field(DataRequired())
+
+
+class EnrolForm(FlaskForm):
+    code = _code_field(DataRequired(), _l("The six-digit code the app shows"))
 
 
 class ReauthenticateForm(FlaskForm):

@@ -21,6 +21,7 @@ from flask_login import current_user, login_user, logout_user
 
 from conference.auth import mfa, permissions, services
 from conference.auth.forms import (
+    EnrolForm,
     LoginForm,
     PasswordChangeForm,
     ReauthenticateForm,
@@ -225,7 +226,7 @@ def mfa_setup() -> Any:
     """Enrol an authenticator app: scan the code, type the first code, keep the recovery codes."""
     if current_user.mfa_enabled_at is not None:
         return redirect(url_for("auth.account"))
-    form = SecondFactorForm()
+    form = EnrolForm()
     mfa.begin_enrolment(current_user)
     if form.validate_on_submit():
         codes = mfa.confirm_enrolment(current_user, form.code.data or "", now=utcnow())

@@ -161,13 +161,14 @@ def change_password(user: User, current: str, new: str, *, now: datetime, ip: st
     that made the change gets a fresh one (its token is returned)."""
     if not verify_password(user.password_hash, current):
         _failed("credentials", user.email, user, now=now, ip=ip)
-        raise DomainError(_("The current password is wrong."))
+        raise DomainError(_("The current password is wrong."), field="current")
     if len(new) < MIN_PASSWORD_LENGTH:
         raise DomainError(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            field="new",
         )
     if verify_password(user.password_hash, new):
-        raise DomainError(_("The new password must differ from the current one."))
+        raise DomainError(_("The new password must differ from the current one."), field="new")
     user.password_hash = hash_password(new)
     user.password_changed_at = now
     sessions.end_sessions(user.id, now=now, reason="password_changed")

@@ -33,7 +33,7 @@ from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.formatting import local_datetime
-from conference.views import apply_change, client_ip
+from conference.views import apply_change, client_ip, show_error
 
 bp = Blueprint("auth", __name__)
 
@@ -169,8 +169,7 @@ def reauthenticate() -> Any:
     return render_template("auth/reauthenticate.html", form=form)
 
 
-@bp.route("/account")
-def account() -> Any:
+def _account_page(form: PasswordChangeForm, status: int = 200) -> Any:
     open_sessions = db.session.scalars(
         sa.select(UserSession)
         .where(UserSession.user_id == current_user.id, UserSession.ended_at.is_(None))
@@ -186,8 +185,13 @@ def account() -> Any:
         open_sessions=open_sessions,
         this_session=g.user_session,
         codes_left=codes_left,
-        form=PasswordChangeForm(),
-    )
+        form=form,
+    ), status
+
+
+@bp.route("/account")
+def account() -> Any:
+    return _account_page(PasswordChangeForm())
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -204,21 +208,13 @@ def change_password() -> Any:
             )
         except DomainError as error:
             db.session.rollback()
-            form.current.errors = [error.message]
+            show_error(form, error)
         else:
             db.session.commit()
             user = current_user._get_current_object()
-            flash(
-                _("Your password is changed; every other session has been signed out."), "success"
-            )
+            flash(_("Password changed; your other sessions have been signed out."), "success")
             return _enter(user, token, url_for("auth.account"))
-    return render_template(
-        "auth/account.html",
-        open_sessions=[],
-        this_session=g.user_session,
-        codes_left=None,
-        form=form,
-    ), 422
+    return _account_page(form, 422)
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])

@@ -216,3 +216,16 @@ def test_only_administrators_manage_accounts_and_never_their_own_activity(app: F
     db.session.expire_all()
     assert db.session.get(User, admin.id).active
     assert db.session.get(User, user.id).active
+
+
+def test_a_short_new_password_is_refused_beside_its_field(app: Flask) -> None:
+    user = UserFactory()
+    here = sign_in(app, user)
+    response = here.post(
+        "/account/password", data={"current": TEST_PASSWORD, "new": "short", "confirm": "short"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="new-error"' in page
+    assert "at least 12 characters" in page
+    assert "this browser" in page  # the page keeps showing where one is signed in

@@ -140,8 +140,6 @@ def reauthenticate(
 ) -> Attempt:
     """Prove again who one is before a sensitive step (signing, downloading documents)."""
     attempt = check_password(user.email, password, now=now, ip=ip)
-    if attempt.user is not None and attempt.user.id != user.id:
-        attempt = Attempt(None)
     if attempt.user is not None and user.mfa_enabled_at is not None:
         attempt = check_second_factor(user, code, now=now, ip=ip)
     if attempt.user is not None:
@@ -156,12 +154,10 @@ def sign_out(user: User, *, now: datetime, ip: str | None) -> None:
     _user_event("auth.logout", user, now=now, ip=ip)
 
 
-def change_password(user: User, current: str, new: str, *, now: datetime, ip: str | None) -> str:
-    """Set a new password after checking the current one; every session ends and the browser
-    that made the change gets a fresh one (its token is returned)."""
-    if not verify_password(user.password_hash, current):
-        _failed("credentials", user.email, user, now=now, ip=ip)
-        raise DomainError(_("The current password is wrong."), field="current")
+def change_password(user: User, new: str, *, now: datetime, ip: str | None) -> str:
+    """Set a new password (the caller has checked the current one with `check_password`, which
+    audits and counts a wrong one); every session ends and the browser that made the change
+    gets a fresh one (its token is returned)."""
     if len(new) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),

@@ -197,24 +197,27 @@ def account() -> Any:
 @bp.route("/account/password", methods=["POST"])
 def change_password() -> Any:
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            token = services.change_password(
-                current_user,
-                form.current.data or "",
-                form.new.data or "",
-                now=utcnow(),
-                ip=client_ip(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            user = current_user._get_current_object()
-            flash(_("Password changed; your other sessions have been signed out."), "success")
-            return _enter(user, token, url_for("auth.account"))
-    return _account_page(form, 422)
+    if not form.validate_on_submit():
+        return _account_page(form, 422)
+    now, ip = utcnow(), client_ip()
+    # A wrong current password is a failed sign-in: audited and counted, so it is committed.
+    if (
+        services.check_password(current_user.email, form.current.data or "", now=now, ip=ip).user
+        is None
+    ):
+        db.session.commit()
+        form.current.errors = [_("The current password is wrong.")]
+        return _account_page(form, 422)
+    try:
+        token = services.change_password(current_user, form.new.data or "", now=now, ip=ip)
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return _account_page(form, 422)
+    db.session.commit()
+    user = current_user._get_current_object()
+    flash(_("Password changed; your other sessions have been signed out."), "success")
+    return _enter(user, token, url_for("auth.account"))
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])

@@ -164,6 +164,10 @@ def test_a_wrong_current_password_changes_nothing_and_says_so(app: Flask) -> Non
     assert db.session.get(User, user.id).password_hash == old_hash
     assert signed_in(here)
     assert signed_in(elsewhere)
+    failures = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action == "auth.login_failed")
+    ).all()
+    assert len(failures) == 1  # a wrong current password is a failed sign-in, audited
 
 
 def test_mismatched_new_passwords_are_refused(app: Flask) -> None:

@@ -201,12 +201,14 @@ def change_password() -> Any:
         return _account_page(form, 422)
     now, ip = utcnow(), client_ip()
     # A wrong current password is a failed sign-in: audited and counted, so it is committed.
-    if (
-        services.check_password(current_user.email, form.current.data or "", now=now, ip=ip).user
-        is None
-    ):
+    attempt = services.check_password(current_user.email, form.current.data or "", now=now, ip=ip)
+    if attempt.user is None:
         db.session.commit()
-        form.current.errors = [_("The current password is wrong.")]
+        form.current.errors = [
+            _("Too many failed attempts; try again later.")
+            if attempt.locked_until
+            else _("The current password is wrong.")
+        ]
         return _account_page(form, 422)
     try:
         token = services.change_password(current_user, form.new.data or "", now=now, ip=ip)

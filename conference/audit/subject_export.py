@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from conference.audit.models import AuditEvent
+from conference.audit.services import record_event
 from conference.auth.models import User
 from conference.cases.models import Case, Referral, Subject
 from conference.cases.records import case_rows
@@ -121,9 +122,23 @@ def build(cases: list[Case], *, officer: User, now: datetime) -> dict[str, Any]:
     }
 
 
-def as_json(export: dict[str, Any]) -> bytes:
-    return json.dumps(export, indent=2, ensure_ascii=False, sort_keys=True).encode()
-
-
-def as_pdf(export: dict[str, Any]) -> bytes:
-    return render_pdf("documents/subject_export.html", export=export)
+def export(
+    cases: list[Case], kind: str, *, officer: User, now: datetime, ip: str | None
+) -> tuple[bytes, str]:
+    """The export as a JSON or PDF file (bytes, media type); recorded per case in the audit."""
+    content = build(cases, officer=officer, now=now)
+    for case in cases:
+        record_event(
+            "subject.exported",
+            actor=officer,
+            now=now,
+            ip=ip,
+            object_type="case",
+            object_id=case.id,
+            panel_id=case.panel_id,
+            detail={"format": kind},
+        )
+    if kind == "json":
+        body = json.dumps(content, indent=2, ensure_ascii=False, sort_keys=True)
+        return body.encode(), "application/json"
+    return render_pdf("documents/subject_export.html", export=content), "application/pdf"

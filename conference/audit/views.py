@@ -85,23 +85,13 @@ def subjects() -> Any:
     if not cases or kind not in ("json", "pdf"):
         return render_template("audit/subjects.html", form=form, cases=cases)
     now = utcnow()
-    export = subject_export.build(cases, officer=current_user, now=now)
-    for case in cases:
-        record_event(
-            "subject.exported",
-            actor=current_user,
-            now=now,
-            ip=client_ip(),
-            object_type="case",
-            object_id=case.id,
-            panel_id=case.panel_id,
-            detail={"format": kind},
-        )
+    body, mimetype = subject_export.export(
+        cases, kind, officer=current_user, now=now, ip=client_ip()
+    )
     db.session.commit()
-    body = subject_export.as_json(export) if kind == "json" else subject_export.as_pdf(export)
     name = f"subject-export-{now:%Y%m%d-%H%M%S}.{kind}"
     return Response(
         body,
-        mimetype="application/json" if kind == "json" else "application/pdf",
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -50,3 +50,7 @@ def session_end_reason(
 def is_recent(authenticated_at: datetime, *, now: datetime, within: timedelta) -> bool:
     """Whether the person proved who they are recently enough for a sensitive step."""
     return now - authenticated_at < within
+
+
+# How long the second step of signing in waits for the code after the password was right.
+SECOND_FACTOR_WAIT = timedelta(minutes=5)

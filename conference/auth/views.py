@@ -1,6 +1,6 @@
 """Signing in and out, the second factor, one's own account, and the administrator's accounts."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from conference.auth.forms import (
     SecondFactorForm,
 )
 from conference.auth.models import RecoveryCode, User, UserSession
-from conference.auth.rules import safe_next_path
+from conference.auth.rules import SECOND_FACTOR_WAIT, safe_next_path
 from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
@@ -36,9 +36,6 @@ from conference.formatting import local_datetime
 from conference.views import apply_change, client_ip, show_error
 
 bp = Blueprint("auth", __name__)
-
-# How long the second step of signing in waits for the code after the password was right.
-PENDING_SECOND_FACTOR = timedelta(minutes=5)
 
 
 def _refuse(locked_until: datetime | None) -> int:
@@ -108,7 +105,7 @@ def _pending_user(now: datetime) -> tuple[User | None, str | None]:
         started = datetime.fromisoformat(pending["at"])
     except (KeyError, TypeError, ValueError):
         return None, None
-    if now - started > PENDING_SECOND_FACTOR:
+    if now - started > SECOND_FACTOR_WAIT:
         return None, None
     return db.session.get(User, pending.get("user")), pending.get("next")
 

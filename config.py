@@ -74,6 +74,9 @@ class Config:
     SIGN_IN_LONGEST_LOCKOUT_MINUTES = 60
     # How many reverse proxies (each adding X-Forwarded-For) stand before the app.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # The key sealing TOTP secrets in the database (a Fernet key); derived from SECRET_KEY when
+    # empty, so changing SECRET_KEY then means everyone enrols their authenticator again.
+    TOTP_KEY = os.environ.get("TOTP_KEY", "")
     # A second factor for every account that reaches confidential data (production: on).
     MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "0") == "1"
 

@@ -1,5 +1,6 @@
 """The second factor: time-based one-time codes (RFC 6238) and one-time recovery codes."""
 
+import base64
 import hmac
 import secrets
 from datetime import datetime
@@ -8,6 +9,10 @@ from typing import Any
 import pyotp
 import segno
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
 
 from conference.audit.services import record_event
 from conference.auth.models import RecoveryCode, User
@@ -23,25 +28,50 @@ def _user_event(action: str, user: User, *, now: datetime) -> None:
     record_event(action, actor=user, now=now, object_type="user", object_id=user.id)
 
 
-def begin_enrolment(user: User) -> str:
-    """The secret for the user's authenticator app, made on first use; it counts only once
-    confirmed with a code."""
+def _box() -> Fernet:
+    """The key that seals TOTP secrets at rest, so that a copy of the database alone cannot make
+    codes: TOTP_KEY when configured, else one derived from SECRET_KEY (HKDF-SHA256)."""
+    configured = current_app.config.get("TOTP_KEY")
+    if configured:
+        return Fernet(configured)
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"case-conference totp secrets"
+    ).derive(current_app.config["SECRET_KEY"].encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def secret_of(user: User) -> str | None:
+    """The user's TOTP secret, unsealed; None when there is none or the key has changed."""
     if user.totp_secret is None:
-        user.totp_secret = pyotp.random_base32()
-    return user.totp_secret
+        return None
+    try:
+        return _box().decrypt(user.totp_secret.encode()).decode()
+    except InvalidToken:
+        return None
 
 
-def provisioning_qr(user: User) -> str:
+def begin_enrolment(user: User) -> str:
+    """The secret for the user's authenticator app, made on first use (and stored sealed); it
+    counts only once confirmed with a code."""
+    secret = secret_of(user)
+    if secret is None:
+        secret = pyotp.random_base32()
+        user.totp_secret = _box().encrypt(secret.encode()).decode()
+    return secret
+
+
+def provisioning_qr(user: User, secret: str) -> str:
     """The secret as a QR code (an SVG data URI) for the authenticator app to scan."""
-    uri = pyotp.TOTP(user.totp_secret or "").provisioning_uri(name=user.email, issuer_name=ISSUER)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     return str(segno.make(uri, error="m").svg_data_uri(scale=5))
 
 
 def _accept_totp(user: User, code: str, now: datetime) -> bool:
     """A code of this or a neighbouring 30-second step, never one already used."""
-    if not user.totp_secret or not (code.isdigit() and len(code) == 6):
+    secret = secret_of(user)
+    if secret is None or not (code.isdigit() and len(code) == 6):
         return False
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS
     for step in (current - 1, current, current + 1):
         if step <= (user.totp_last_step or -1):

@@ -57,9 +57,9 @@ class User(UserMixin, Model):
     is_auditor: Mapped[bool] = internal(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = created_at()
     last_login_at: Mapped[datetime | None] = internal()
-    # The second factor: a TOTP secret, confirmed when mfa_enabled_at is set; the last time step
-    # accepted, so that a code is never accepted twice.
-    totp_secret: Mapped[str | None] = internal(sa.String(64))
+    # The second factor: a TOTP secret (sealed with Fernet, see auth/mfa.py), confirmed when
+    # mfa_enabled_at is set; the last time step accepted, so that a code never counts twice.
+    totp_secret: Mapped[str | None] = internal(sa.String(255))
     mfa_enabled_at: Mapped[datetime | None] = internal()
     totp_last_step: Mapped[int | None] = internal()
     password_changed_at: Mapped[datetime | None] = internal()

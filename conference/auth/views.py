@@ -225,7 +225,7 @@ def mfa_setup() -> Any:
     if current_user.mfa_enabled_at is not None:
         return redirect(url_for("auth.account"))
     form = EnrolForm()
-    mfa.begin_enrolment(current_user)
+    secret = mfa.begin_enrolment(current_user)
     if form.validate_on_submit():
         codes = mfa.confirm_enrolment(current_user, form.code.data or "", now=utcnow())
         if codes is not None:
@@ -238,8 +238,8 @@ def mfa_setup() -> Any:
     return render_template(
         "auth/mfa_setup.html",
         form=form,
-        qr=mfa.provisioning_qr(current_user),
-        secret=current_user.totp_secret,
+        qr=mfa.provisioning_qr(current_user, secret),
+        secret=secret,
     ), (422 if form.errors else 200)
 
 

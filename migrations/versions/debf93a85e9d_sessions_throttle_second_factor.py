@@ -62,7 +62,7 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
 
     with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_secret", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("mfa_enabled_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
         batch_op.add_column(

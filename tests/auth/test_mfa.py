@@ -11,10 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from conference.audit.models import AuditEvent
+from conference.auth import mfa
 from conference.auth.models import RecoveryCode, User
 from conference.extensions import db
 from conference.panels.models import PanelRole
 from tests.auth.test_sessions import sessions_of, sign_in, signed_in
+from tests.conftest import second_app
 from tests.factories import TEST_PASSWORD, CaseFactory, UserFactory
 from tests.worlds import World, build_world
 
@@ -39,7 +41,7 @@ def enrol(client: FlaskClient, user: User) -> list[str]:
 
 def secret_of(user: User) -> str:
     db.session.expire_all()
-    return db.session.get(User, user.id).totp_secret
+    return mfa.secret_of(db.session.get(User, user.id))
 
 
 def password_step(client: FlaskClient, user: User) -> None:
@@ -183,3 +185,20 @@ def test_an_administrator_resets_a_lost_second_factor(app: Flask) -> None:
     client = sign_in(app, user)  # the password alone again; enrols anew
     assert signed_in(client)
     assert sessions_of(user)[-1].ended_at is None
+
+
+def test_the_secret_is_sealed_in_the_database_and_useless_under_another_key(app: Flask) -> None:
+    user = UserFactory()
+    client = sign_in(app, user)
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    shown = re.search(r'<code class="user-select-all">([A-Z2-7]+)</code>', page).group(1)
+    enrol(client, user)
+    db.session.expire_all()
+    stored = db.session.get(User, user.id).totp_secret
+    assert shown not in stored
+    assert secret_of(user) == shown
+    with second_app(app, SECRET_KEY="another key entirely") as other:
+        browser = other.test_client()
+        browser.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+        code = pyotp.TOTP(shown).at(time.time() + 30)
+        assert browser.post(CODE_PAGE, data={"code": code}).status_code == 401

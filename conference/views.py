@@ -37,10 +37,13 @@ def safe_back(default: str) -> str:
     return safe_next_path(request.form.get("next")) or default
 
 
-def apply_change(change: Callable[[], Any], success: str, target: str) -> Any:
-    """A button's change: committed and reported, or rolled back with the reason; then `target`."""
+def apply_change(
+    change: Callable[[], Any], success: str | Callable[[Any], str], target: str
+) -> Any:
+    """A button's change: committed and reported, or rolled back with the reason; then `target`.
+    `success` is the message, or makes it from what the change returned."""
     try:
-        change()
+        result = change()
     except ForbiddenError:
         raise  # a refusal is a 403 page, never a notice on the page one came from
     except DomainError as error:
@@ -48,7 +51,7 @@ def apply_change(change: Callable[[], Any], success: str, target: str) -> Any:
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash(success, "success")
+        flash(success(result) if callable(success) else success, "success")
     return redirect(target)
 
 

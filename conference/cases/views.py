@@ -20,7 +20,7 @@ from conference.forms import no_choice, options
 from conference.labels import label
 from conference.meetings.models import Recommendation, RecommendationOutcome
 from conference.panels.models import AgencyTier
-from conference.views import client_ip, show_error
+from conference.views import apply_change, client_ip, show_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -427,14 +427,8 @@ def revoke_share(reference: str, share_id: int) -> Any:
         abort(404)
     if not permissions.can_share_case(current_user, case):
         abort(403)
-    try:
-        services.revoke_share(share, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(
-            _("The case is no longer shared with %(agency)s.", agency=share.agency.name), "success"
-        )
-    return redirect(url_for("cases.restricted", reference=case.reference))
+    return apply_change(
+        lambda: services.revoke_share(share, actor=current_user, now=utcnow()),
+        _("The case is no longer shared with %(agency)s.", agency=share.agency.name),
+        url_for("cases.restricted", reference=case.reference),
+    )

@@ -247,15 +247,11 @@ def attendance(meeting_id: int) -> Any:
             statuses[entry.id] = AttendanceStatus(value)
         except ValueError:
             abort(400)
-    try:
-        changed = services.record_attendance(meeting, statuses, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Attendance saved: %(count)s changes.", count=changed), "success")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="attendance"))
+    return apply_change(
+        lambda: services.record_attendance(meeting, statuses, actor=current_user, now=utcnow()),
+        lambda changed: _("Attendance saved: %(count)s changes.", count=changed),
+        url_for("meetings.show", meeting_id=meeting.id, _anchor="attendance"),
+    )
 
 
 # --- The agenda -------------------------------------------------------------------------------
@@ -482,22 +478,15 @@ def open_sitting(meeting_id: int) -> Any:
 @bp.route("/<int:meeting_id>/close", methods=["POST"])
 def close_sitting(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
-    try:
-        not_reached = services.close_meeting(meeting, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "The meeting is closed and its record locked. %(count)s items were not reached "
-                "and will be proposed again.",
-                count=not_reached,
-            ),
-            "success",
-        )
-    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return apply_change(
+        lambda: services.close_meeting(meeting, actor=current_user, now=utcnow()),
+        lambda not_reached: _(
+            "The meeting is closed and its record locked. %(count)s items were not reached "
+            "and will be proposed again.",
+            count=not_reached,
+        ),
+        url_for("meetings.show", meeting_id=meeting.id),
+    )
 
 
 def _presence_form(entry: Attendance, meeting: Meeting) -> forms.PresenceForm:
@@ -788,15 +777,11 @@ def decide(meeting_id: int, item_id: int, recommendation_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
     item = _load_item(meeting, item_id)
     recommendation = _load_recommendation(item, recommendation_id)
-    try:
-        outcome = services.decide_recommendation(recommendation, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Decided: %(outcome)s.", outcome=label(outcome)), "success")
-    return redirect(url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id))
+    return apply_change(
+        lambda: services.decide_recommendation(recommendation, actor=current_user, now=utcnow()),
+        lambda outcome: _("Decided: %(outcome)s.", outcome=label(outcome)),
+        url_for("meetings.sitting", meeting_id=meeting.id, item_id=item.id),
+    )
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/coordinator", methods=["POST"])

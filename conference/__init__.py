@@ -124,6 +124,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(panels_bp)
     app.register_blueprint(audit_bp)
 
+    @app.before_request
+    def refuse_null_characters() -> None:
+        # No one types a NUL; PostgreSQL cannot store one. Refused before anything reads it.
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in value for value in values):
+            raise BadRequest(_("The request held a null character, which cannot be stored."))
+
     @app.after_request
     def protective_headers(response: Response) -> Response:
         # Pages for signed-in users carry case data: no browser or proxy may keep a copy.
@@ -181,13 +188,6 @@ def _register_login(app: Flask) -> None:
             db.session.commit()
         g.user_session = row
         return True
-
-    @app.before_request
-    def refuse_null_characters() -> None:
-        # No one types a NUL; PostgreSQL cannot store one. Refused before anything reads it.
-        values = [*request.args.values(), *request.form.values(), request.path]
-        if any("\x00" in value for value in values):
-            raise BadRequest(_("The request held a null character, which cannot be stored."))
 
     @app.before_request
     def require_login() -> Any:

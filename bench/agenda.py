@@ -30,7 +30,7 @@ from conference.actions.models import ActionStatus, RagStatus
 from conference.cases.models import CaseStatus, ConcernCategory, RiskLevel
 from conference.extensions import db
 from conference.meetings.models import AgendaItemKind, ItemOutcome, MeetingStatus
-from conference.meetings.services import build_agenda
+from conference.meetings.services.agenda import build_agenda
 from conference.panels.models import AgencyTier, PanelRole
 from config import database_url
 

@@ -18,7 +18,7 @@ from conference.documents.minutes import extract_agencies, extract_content
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.meetings.models import Meeting
-from conference.meetings.services import record_document
+from conference.meetings.services.base import record_document
 from conference.minutes.archive import archived_body, render_minutes, verify_archive
 from conference.minutes.services import latest_version
 from conference.panels.models import Panel, PanelRole

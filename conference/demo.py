@@ -55,7 +55,7 @@ from conference.meetings.models import (
     RecommendationOutcome,
     Stance,
 )
-from conference.meetings.services import build_agenda, publish_agenda
+from conference.meetings.services.agenda import build_agenda, publish_agenda
 from conference.minutes import services as minutes_services
 from conference.panels.models import AgencyTier, Panel, PanelAgency, PanelRole
 

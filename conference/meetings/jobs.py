@@ -7,8 +7,9 @@ from flask import current_app
 
 from conference.extensions import db
 from conference.formatting import local_date
-from conference.meetings import services
 from conference.meetings.models import Meeting, MeetingStatus
+from conference.meetings.services import agenda as agenda_services
+from conference.meetings.services import base as meeting_base
 from conference.notify.models import NotificationKind
 from conference.notify.services import notify
 from conference.panels.models import PanelRole
@@ -30,15 +31,15 @@ def agenda_draft(now: datetime) -> int:
         chair_id = meeting.chair_id or next(
             (
                 m.user_id
-                for m in services.current_memberships(meeting.panel)
+                for m in meeting_base.current_memberships(meeting.panel)
                 if m.role is PanelRole.CHAIR
             ),
             None,
         )
         if chair_id is None:
             continue
-        if not services.active_items(meeting):
-            services.build_agenda(meeting, actor=None, now=now)
+        if not meeting_base.active_items(meeting):
+            agenda_services.build_agenda(meeting, actor=None, now=now)
         created += notify(
             chair_id,
             NotificationKind.AGENDA_DRAFT,

@@ -22,6 +22,7 @@ from conference.meetings.models import (
     AgendaItemKind,
     AttendanceStatus,
     ItemOutcome,
+    MeetingStatus,
     RecommendationOutcome,
     Stance,
 )
@@ -430,3 +431,11 @@ def check_position(stance: Stance, reason: str) -> None:
     """An objection must say why: the minutes record it and the panel must be able to answer it."""
     if stance is Stance.OBJECT and not reason.strip():
         raise DomainError(str(_l("An objection needs a reason.")), field="reason")
+
+
+FINAL_STATUSES = frozenset({MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED})
+
+
+def record_is_final(status: MeetingStatus) -> bool:
+    """A closed meeting's record is final: it changes only through a minutes amendment."""
+    return status in FINAL_STATUSES

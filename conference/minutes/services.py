@@ -23,7 +23,7 @@ from conference.errors import DomainError, ForbiddenError, InvalidTransitionErro
 from conference.extensions import db
 from conference.formatting import to_zone
 from conference.meetings.models import AttendanceStatus, Meeting, MeetingStatus
-from conference.meetings.services import current_memberships
+from conference.meetings.services.base import current_memberships
 from conference.minutes import archive, rules
 from conference.minutes.models import (
     MinutesSignature,

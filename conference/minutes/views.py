@@ -13,7 +13,7 @@ from conference.documents.minutes import extract_agencies, extract_content
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.meetings.models import AttendanceStatus, Meeting
-from conference.meetings.services import record_document
+from conference.meetings.services.base import record_document
 from conference.minutes import archive, forms, services
 from conference.minutes.models import MinutesStatus, MinutesVersion
 from conference.views import apply_change, client_ip, recent_authentication, show_error

@@ -15,9 +15,9 @@ from conference.db import Classification, classification_of
 from conference.documents.pdf import DOCUMENT_BASE, RefusedURLError, StaticOnlyFetcher
 from conference.extensions import db
 from conference.labels import label
-from conference.meetings import services
 from conference.meetings.models import ItemOutcome, Meeting, MeetingStatus
 from conference.meetings.rules import Reason
+from conference.meetings.services import agenda as agenda_services
 from tests.factories import (
     NOW,
     ActionFactory,
@@ -72,7 +72,7 @@ def meeting(world: World) -> Meeting:
         due_on=NOW.date() - timedelta(days=2),
     )
     meeting = MeetingFactory(panel=world.panel, starts_at=NOW + timedelta(days=7), place="Room 4")
-    services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
+    agenda_services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
     db.session.commit()
     return meeting
 
@@ -173,7 +173,7 @@ def test_a_closed_case_due_for_post_exit_review_is_on_the_agenda_pdf(world: Worl
     closed.status = CaseStatus.CLOSED
     closed.closed_at = NOW - timedelta(days=183)
     meeting = MeetingFactory(panel=world.panel, starts_at=NOW + timedelta(days=1))
-    services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
+    agenda_services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
     text = pdf_text(login(world.users["chair"]).get(f"/meetings/{meeting.id}/agenda.pdf").data)
     assert closed.reference in text
     assert label(Reason.POST_EXIT_FIRST) in text

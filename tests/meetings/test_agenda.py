@@ -11,7 +11,7 @@ from conference.cases.models import CaseStatus, RiskLevel
 from conference.db import utcnow
 from conference.errors import InvalidTransitionError
 from conference.extensions import db
-from conference.meetings import queries, services
+from conference.meetings import queries
 from conference.meetings.models import (
     AgendaChange,
     AgendaItem,
@@ -22,6 +22,8 @@ from conference.meetings.models import (
     MeetingStatus,
 )
 from conference.meetings.rules import Reason
+from conference.meetings.services import agenda as agenda_services
+from conference.meetings.services import base as meeting_base
 from conference.notify.models import Notification, NotificationKind
 from tests.factories import (
     NOW,
@@ -66,15 +68,15 @@ def case_references(meeting: Meeting) -> list[str]:
     db.session.expire_all()
     return [
         i.case.reference
-        for i in services.active_items(db.session.get(Meeting, meeting.id))
+        for i in meeting_base.active_items(db.session.get(Meeting, meeting.id))
         if i.case is not None
     ]
 
 
 def build(world: World, meeting: Meeting) -> list[AgendaItem]:
-    services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
+    agenda_services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
     db.session.commit()
-    return services.active_items(meeting)
+    return meeting_base.active_items(meeting)
 
 
 def test_the_builder_proposes_the_cases_that_need_the_panel_with_their_reasons(
@@ -130,7 +132,7 @@ def test_building_the_agenda_takes_a_fixed_number_of_queries(
         chair = world.users["chair"]
         _ = current.items, current.panel.agency_tiers, chair.current_memberships  # as a request
         with count_queries() as counter:
-            proposed = services.build_agenda(current, actor=chair, now=NOW)
+            proposed = agenda_services.build_agenda(current, actor=chair, now=NOW)
         db.session.rollback()
         return counter.count, proposed
 
@@ -154,17 +156,21 @@ def test_rebuilding_keeps_what_the_chair_added_and_removed(world: World, meeting
     due = CaseFactory(panel=world.panel, next_review_on=NOW.date())
     dropped = CaseFactory(panel=world.panel, next_review_on=NOW.date())
     build(world, meeting)
-    services.add_general_item(meeting, title="Annual report", minutes=5, actor=chair, now=NOW)
-    services.add_case_item(
+    agenda_services.add_general_item(
+        meeting, title="Annual report", minutes=5, actor=chair, now=NOW
+    )
+    agenda_services.add_case_item(
         meeting, world.cases["plain"], minutes=10, note="Police update", actor=chair, now=NOW
     )
     item = next(i for i in meeting.items if i.case_id == dropped.id)
-    services.remove_item(meeting, item.id, reason="Discussed at the MARAC", actor=chair, now=NOW)
+    agenda_services.remove_item(
+        meeting, item.id, reason="Discussed at the MARAC", actor=chair, now=NOW
+    )
     db.session.commit()
 
     build(world, meeting)
 
-    active = services.active_items(db.session.get(Meeting, meeting.id))
+    active = meeting_base.active_items(db.session.get(Meeting, meeting.id))
     assert [i.title for i in active if i.kind is AgendaItemKind.GENERAL] == ["Annual report"]
     assert due.reference in case_references(meeting)
     assert world.cases["plain"].reference in case_references(meeting)
@@ -178,7 +184,7 @@ def test_publishing_notifies_the_invitees_and_freezes_the_agenda(
 ) -> None:
     CaseFactory(panel=world.panel, next_review_on=NOW.date())
     build(world, meeting)
-    notified = services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
+    notified = agenda_services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
     db.session.commit()
 
     assert notified == 4  # everyone invited but the chair who published
@@ -191,9 +197,9 @@ def test_publishing_notifies_the_invitees_and_freezes_the_agenda(
     assert all("RVT-" not in n.title for n in notes)
     assert meeting.status is MeetingStatus.AGENDA_PUBLISHED
     with pytest.raises(InvalidTransitionError):
-        services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
+        agenda_services.build_agenda(meeting, actor=world.users["chair"], now=NOW)
     with pytest.raises(InvalidTransitionError):
-        services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
+        agenda_services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
 
 
 def test_changes_after_publishing_are_recorded_and_shown_with_the_agenda(
@@ -201,7 +207,7 @@ def test_changes_after_publishing_are_recorded_and_shown_with_the_agenda(
 ) -> None:
     case = CaseFactory(panel=world.panel, next_review_on=NOW.date())
     build(world, meeting)
-    services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
+    agenda_services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
     db.session.commit()
     item = next(i for i in meeting.items if i.case_id == case.id)
     client = login(world.users["secretary"])
@@ -285,7 +291,7 @@ def test_moving_and_retiming_items_renumbers_and_recomputes_carry_over(
         data={f"retime-{low.id}-minutes": "200"},
     )
     db.session.expire_all()
-    active = services.active_items(db.session.get(Meeting, meeting.id))
+    active = meeting_base.active_items(db.session.get(Meeting, meeting.id))
     assert [(i.case_id, i.likely_carry_over) for i in active] == [
         (None, False),
         (second.id, True),
@@ -357,7 +363,7 @@ def test_an_invitee_opens_the_published_agenda_from_the_home_page(
     world: World, meeting: Meeting, login
 ) -> None:
     build(world, meeting)
-    services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
+    agenda_services.publish_agenda(meeting, actor=world.users["chair"], now=NOW)
     police = world.users["police"]
     [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == police.id))
     client = login(police)

@@ -20,7 +20,6 @@ from conference.directory.models import ServiceReferralStatus
 from conference.directory.services import advance_referral, propose_referral
 from conference.errors import ConflictError, DomainError, InvalidTransitionError
 from conference.extensions import db
-from conference.meetings import services
 from conference.meetings.models import (
     AgendaItem,
     Attendance,
@@ -34,6 +33,9 @@ from conference.meetings.models import (
     Stance,
 )
 from conference.meetings.rules import Reason
+from conference.meetings.services import agenda as agenda_services
+from conference.meetings.services import base as meeting_base
+from conference.meetings.services import sitting as sitting_services
 from conference.notify.models import Notification, NotificationKind
 from tests.factories import (
     NOW,
@@ -68,7 +70,7 @@ def meeting(world: World) -> Meeting:
     )
     for key in MEMBERS:
         AttendanceFactory(meeting=meeting, user=world.users[key])
-    services.open_meeting(meeting, actor=world.users["chair"], now=NOW)
+    sitting_services.open_meeting(meeting, actor=world.users["chair"], now=NOW)
     return meeting
 
 
@@ -77,10 +79,10 @@ def attendance(meeting: Meeting, user) -> Attendance:  # type: ignore[no-untyped
 
 
 def present(world: World, meeting: Meeting, key: str, **times) -> None:  # type: ignore[no-untyped-def]
-    services.record_presence(
+    sitting_services.record_presence(
         meeting,
         attendance(meeting, world.users[key]),
-        services.PresenceData(
+        sitting_services.PresenceData(
             status=AttendanceStatus.PRESENT, role=AttendeeRole.MEMBER, acknowledged=True, **times
         ),
         actor=world.users["chair"],
@@ -94,7 +96,7 @@ def item(world: World, meeting: Meeting) -> AgendaItem:
 
 
 def recommend(world: World, item: AgendaItem, hide: bool = False):  # type: ignore[no-untyped-def]
-    return services.add_recommendation(
+    return sitting_services.add_recommendation(
         item,
         kind=RecommendationKind.SERVICE_REFERRAL,
         text="Refer to the exit programme.",
@@ -105,7 +107,7 @@ def recommend(world: World, item: AgendaItem, hide: bool = False):  # type: igno
 
 
 def position(world: World, recommendation, key: str, stance=Stance.AGREE, reason="", at=NOW):  # type: ignore[no-untyped-def]
-    return services.record_position(
+    return sitting_services.record_position(
         recommendation,
         world.users[key],
         stance=stance,
@@ -125,7 +127,9 @@ def test_without_every_core_agency_there_is_no_decision(
     position(world, recommendation, "chair")
     position(world, recommendation, "police")
 
-    outcome = services.decide_recommendation(recommendation, actor=world.users["chair"], now=NOW)
+    outcome = sitting_services.decide_recommendation(
+        recommendation, actor=world.users["chair"], now=NOW
+    )
 
     assert outcome is RecommendationOutcome.NO_QUORUM  # PRO is a core agency and is absent
     assert recommendation.decided_at == NOW
@@ -151,12 +155,12 @@ def test_one_objection_blocks_and_needs_a_reason(
     with pytest.raises(DomainError, match="An objection needs a reason"):
         position(world, recommendation, "police", Stance.OBJECT)
     with pytest.raises(DomainError, match="Still waiting for the position of: POL agency"):
-        services.decide_recommendation(recommendation, actor=world.users["chair"], now=NOW)
+        sitting_services.decide_recommendation(recommendation, actor=world.users["chair"], now=NOW)
     position(world, recommendation, "police", Stance.OBJECT, "Not proportionate.")
 
-    assert services.decide_recommendation(recommendation, actor=world.users["chair"], now=NOW) is (
-        RecommendationOutcome.NOT_ADOPTED
-    )
+    assert sitting_services.decide_recommendation(
+        recommendation, actor=world.users["chair"], now=NOW
+    ) is (RecommendationOutcome.NOT_ADOPTED)
     with pytest.raises(InvalidTransitionError):
         position(world, recommendation, "police", Stance.AGREE)
 
@@ -172,7 +176,7 @@ def test_quorum_follows_late_arrivals_and_early_departures(
     with pytest.raises(DomainError, match="Only someone present"):
         position(world, recommendation, "police", at=NOW + timedelta(minutes=10))
     position(world, recommendation, "police", at=NOW + timedelta(minutes=45))
-    outcome = services.decide_recommendation(
+    outcome = sitting_services.decide_recommendation(
         recommendation, actor=world.users["chair"], now=NOW + timedelta(minutes=50)
     )
     assert outcome is RecommendationOutcome.ADOPTED
@@ -182,7 +186,7 @@ def test_quorum_follows_late_arrivals_and_early_departures(
     position(world, later, "chair", at=NOW + timedelta(minutes=70))
     position(world, later, "secretary", at=NOW + timedelta(minutes=70))
     assert (
-        services.decide_recommendation(
+        sitting_services.decide_recommendation(
             later, actor=world.users["chair"], now=NOW + timedelta(minutes=70)
         )
         is RecommendationOutcome.NO_QUORUM
@@ -193,7 +197,9 @@ def test_a_declared_conflict_keeps_that_person_from_speaking_for_the_agency(
     world: World, meeting: Meeting, item: AgendaItem
 ) -> None:
     _quorate_world(world, meeting)
-    services.declare_conflict(item, world.users["police"], actor=world.users["chair"], now=NOW)
+    sitting_services.declare_conflict(
+        item, world.users["police"], actor=world.users["chair"], now=NOW
+    )
     recommendation = recommend(world, item)
     with pytest.raises(DomainError, match="conflict of interest"):
         position(world, recommendation, "police")
@@ -202,70 +208,76 @@ def test_a_declared_conflict_keeps_that_person_from_speaking_for_the_agency(
 def test_observers_and_unacknowledged_attendees(world: World, meeting: Meeting) -> None:
     entry = attendance(meeting, world.users["ngo"])
     with pytest.raises(DomainError, match="confidentiality statement"):
-        services.record_presence(
+        sitting_services.record_presence(
             meeting,
             entry,
-            services.PresenceData(status=AttendanceStatus.PRESENT, role=AttendeeRole.OBSERVER),
+            sitting_services.PresenceData(
+                status=AttendanceStatus.PRESENT, role=AttendeeRole.OBSERVER
+            ),
             actor=world.users["chair"],
             now=NOW,
         )
-    services.record_presence(
+    sitting_services.record_presence(
         meeting,
         entry,
-        services.PresenceData(
+        sitting_services.PresenceData(
             status=AttendanceStatus.PRESENT, role=AttendeeRole.OBSERVER, acknowledged=True
         ),
         actor=world.users["chair"],
         now=NOW,
     )
     assert entry.confidentiality_acknowledged_at == NOW
-    assert world.users["ngo"].id not in {p.user_id for p in services.presence_of(meeting)}
+    assert world.users["ngo"].id not in {p.user_id for p in sitting_services.presence_of(meeting)}
 
 
 def test_a_stale_item_save_is_refused_and_a_risk_change_needs_a_reason(
     world: World, meeting: Meeting, item: AgendaItem
 ) -> None:
     chair = world.users["chair"]
-    record = services.ItemRecord(
+    record = sitting_services.ItemRecord(
         facts="Two missed appointments.",
         assessed_risk=RiskLevel.HIGH,
         assessment="",
         outcome=ItemOutcome.DISCUSSED,
     )
     with pytest.raises(DomainError, match="Say why the risk level changes"):
-        services.save_item(item, record, version=item.version_id, actor=chair, now=NOW)
-    record = services.ItemRecord(
+        sitting_services.save_item(item, record, version=item.version_id, actor=chair, now=NOW)
+    record = sitting_services.ItemRecord(
         facts="Two missed appointments.",
         assessed_risk=RiskLevel.HIGH,
         assessment="New threats online.",
         outcome=ItemOutcome.DISCUSSED,
     )
     seen = item.version_id
-    services.save_item(item, record, version=seen, actor=chair, now=NOW)
+    sitting_services.save_item(item, record, version=seen, actor=chair, now=NOW)
     db.session.commit()
     assert world.cases["plain"].risk_level is RiskLevel.HIGH
     with pytest.raises(ConflictError, match="Someone else saved this item"):
-        services.save_item(item, record, version=seen, actor=world.users["secretary"], now=NOW)
+        sitting_services.save_item(
+            item, record, version=seen, actor=world.users["secretary"], now=NOW
+        )
 
 
 def test_closing_marks_what_was_not_reached_and_locks_the_record(
     world: World, meeting: Meeting, item: AgendaItem
 ) -> None:
     chair = world.users["chair"]
-    assert services.close_meeting(meeting, actor=chair, now=NOW + timedelta(hours=2)) == 1
+    assert sitting_services.close_meeting(meeting, actor=chair, now=NOW + timedelta(hours=2)) == 1
     assert item.outcome is ItemOutcome.NOT_REACHED
     assert meeting.status is MeetingStatus.CLOSED
-    record = services.ItemRecord(facts="late", assessed_risk=None, assessment="", outcome=None)
+    record = sitting_services.ItemRecord(
+        facts="late", assessed_risk=None, assessment="", outcome=None
+    )
     with pytest.raises(InvalidTransitionError, match="minutes amendment"):
-        services.save_item(item, record, version=item.version_id, actor=chair, now=NOW)
+        sitting_services.save_item(item, record, version=item.version_id, actor=chair, now=NOW)
     with pytest.raises(InvalidTransitionError):
         recommend(world, item)
     db.session.commit()
 
     # The next meeting proposes the item again, because it was not reached.
     following = MeetingFactory(panel=world.panel, starts_at=NOW + timedelta(days=14))
-    services.build_agenda(following, actor=chair, now=NOW + timedelta(days=1))
-    reasons = {i.case_id: i.reasons for i in services.active_items(following) if i.case_id}
+    agenda_services.build_agenda(following, actor=chair, now=NOW + timedelta(days=1))
+    reasons = {i.case_id: i.reasons for i in meeting_base.active_items(following) if i.case_id}
     assert Reason.NOT_REACHED.value in reasons[world.cases["plain"].id]
 
 

@@ -1,5 +1,6 @@
 """Case Conference: the app factory."""
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -211,6 +212,8 @@ def _register_login(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from conference.views import CONCURRENT_WRITE, conflict_message
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> tuple[str, int]:
         db.session.rollback()
@@ -222,6 +225,24 @@ def _register_errors(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         message = _("The form had expired or was not sent from this site. Please try again.")
         return render_template("errors/error.html", code=400, message=message), 400
+
+    for concurrent in CONCURRENT_WRITE:
+
+        @app.errorhandler(concurrent)
+        def lost_race(error: Exception) -> tuple[str, int]:
+            # A save that lost a race with someone else's, on a route without a form of its own.
+            db.session.rollback()
+            logging.getLogger("conference").warning(
+                "concurrent write refused on %s: %s", request.endpoint, type(error).__name__
+            )
+            return render_template("errors/error.html", code=409, message=conflict_message()), 409
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> tuple[str, int]:
+        # Rendered without the database: it may be the database that failed.
+        with contextlib.suppress(Exception):  # nothing more can be done for this request
+            db.session.rollback()
+        return render_template("errors/500.html"), 500
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -10,17 +11,25 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from conference.audit import chain as audit_chain
+from conference.audit.models import AuditEvent
 from conference.auth.models import Agency, User
 from conference.auth.services import add_membership, create_user
 from conference.db import utcnow
 from conference.documents import meeting as meeting_documents
-from conference.documents.minutes import extract_agencies, extract_content
+from conference.documents.minutes import extract_agencies, extract_content, with_signatures
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.meetings.models import Meeting
 from conference.meetings.services.base import record_document
-from conference.minutes.archive import archived_body, render_minutes, verify_archive
-from conference.minutes.services import latest_version
+from conference.minutes.archive import (
+    ArchiveError,
+    archived_body,
+    render_minutes,
+    verify_archive,
+    verify_export,
+)
+from conference.minutes.archive import export as export_archive
+from conference.minutes.services import latest_version, signatures_of
 from conference.panels.models import Panel, PanelRole
 from conference.scheduler import JOBS, add_jobs, holder_name, run_job
 
@@ -211,17 +220,30 @@ def scheduler_command() -> None:
 
 
 def _minutes_files(meeting: Meeting) -> dict[str, bytes]:
-    """minutes.pdf and minutes-<agency code>.pdf, from the archive when signed."""
+    """minutes.pdf and minutes-<agency code>.pdf: from the archive when signed (checked against
+    their hashes), else rendered from the current version with its signature block."""
     version = latest_version(meeting)
     if version is None:
         return {}
     codes = dict(db.session.execute(sa.select(Agency.id, Agency.code)).all())
-    files = {"minutes.pdf": archived_body(version, None) or render_minutes(version.content)}
+    signatures = signatures_of(version)
+
+    def body(agency_id: int | None, doc: dict[str, Any]) -> bytes:
+        if version.archived_at is None:
+            return render_minutes(with_signatures(doc, signatures))
+        try:
+            return archived_body(version, agency_id)
+        except ArchiveError as error:
+            raise click.ClickException(
+                f"the archived minutes of version {version.id} are {error}: run "
+                "`flask minutes verify` and restore them from a backup"
+            ) from error
+
+    files = {"minutes.pdf": body(None, version.content)}
     for agency_id, name in extract_agencies(version.content).items():
-        body = archived_body(version, agency_id) or render_minutes(
-            extract_content(version.content, agency_id, name)
+        files[f"minutes-{codes[agency_id]}.pdf"] = body(
+            agency_id, extract_content(version.content, agency_id, name)
         )
-        files[f"minutes-{codes[agency_id]}.pdf"] = body
     return files
 
 
@@ -230,15 +252,54 @@ def minutes() -> None:
     """The archive of signed minutes."""
 
 
+def _audited_manifests() -> dict[int, str | None]:
+    """The manifest hash the audit trail recorded when each version was archived."""
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "minutes.archived")
+    ).all()
+    return {
+        int(e.object_id): (e.detail or {}).get("manifest_sha256")
+        for e in events
+        if e.object_id is not None
+    }
+
+
 @minutes.command("verify")
-def verify_minutes() -> None:
-    """Re-hash every archived file; exit non-zero naming any that is missing or changed."""
-    checked, problems = verify_archive()
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Also check an export folder (from `flask minutes export`) against the archive.",
+)
+def verify_minutes(export_dir: Path | None) -> None:
+    """Re-hash every archived file and signed content; exit non-zero naming each problem."""
+    checked, problems = verify_archive(_audited_manifests())
+    if export_dir is not None:
+        problems += verify_export(export_dir)
     for problem in problems:
         click.echo(f"{problem.what}: {problem.path}", err=True)
     if problems:
         raise SystemExit(1)
-    click.echo(f"{checked} archived files verified")
+    click.echo(
+        f"{checked} archived files verified" + (f"; {export_dir} matches" if export_dir else "")
+    )
+
+
+@minutes.command("export")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: current_app.config["EXPORTS_DIR"],
+    show_default="EXPORTS_DIR",
+    help="Folder to copy the archive into (for printing and off-line archiving).",
+)
+def export_minutes(out_dir: Path) -> None:
+    """Copy every archived file and manifest into a folder; files already there unchanged."""
+    written = export_archive(Path(out_dir))
+    for path in written:
+        click.echo(path)
+    click.echo(f"{len(written)} files written to {out_dir}")
 
 
 @click.group()

@@ -747,12 +747,10 @@ def _minutes(world: World, *, signed: Meeting, awaiting: Meeting) -> None:
         at = meeting.ends_at + timedelta(days=1)
         version = minutes_services.draft_minutes(meeting, actor=secretary, now=at)
         minutes_services.circulate(version, actor=secretary, now=at)
-        minutes_services.sign(version, password=DEMO_PASSWORD, actor=chair, now=at)
+        minutes_services.sign(version, actor=chair, now=at)
         if meeting is signed:
             for member in ("police", "prosecutor"):
-                minutes_services.sign(
-                    version, password=DEMO_PASSWORD, actor=world.user(member), now=at
-                )
+                minutes_services.sign(version, actor=world.user(member), now=at)
 
 
 def _past_agenda(world: World, meeting: Meeting, cases: list[Case], deferred_one: bool) -> None:

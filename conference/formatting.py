@@ -32,6 +32,12 @@ def local_date(value: datetime | None, timezone: str) -> str:
     return format_date(to_zone(value, timezone).date(), "d MMM yyyy")
 
 
+def local_time(value: datetime, timezone: str, *, seconds: bool = False) -> str:
+    """The time of day of an instant in the panel's time zone, e.g. '10:42'."""
+    local = to_zone(value, timezone).replace(tzinfo=None)
+    return format_datetime(local, "HH:mm:ss" if seconds else "HH:mm", rebase=False)
+
+
 def long_date(value: date | None) -> str:
     """A calendar date, e.g. '8 Dec 2026'."""
     return "" if value is None else format_date(value, "d MMM yyyy")

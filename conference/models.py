@@ -15,7 +15,7 @@ from conference.cases.models import (
     Referral,
     Subject,
 )
-from conference.directory.models import Service, ServiceReferral
+from conference.directory.models import Service, ServiceReferral, ServiceReferralStep
 from conference.meetings.models import (
     AgendaChange,
     AgendaItem,
@@ -28,6 +28,7 @@ from conference.meetings.models import (
 from conference.minutes.models import ArchivedFile, MinutesSignature, MinutesVersion
 from conference.notify.models import JobLease, Notification
 from conference.panels.models import Membership, Panel, PanelAgency
+from conference.submissions import FormSubmission
 
 __all__ = [
     "Action",
@@ -46,6 +47,7 @@ __all__ = [
     "ConflictDeclaration",
     "ConsentRecord",
     "CoordinatorAssignment",
+    "FormSubmission",
     "Guardian",
     "JobLease",
     "Meeting",
@@ -63,6 +65,7 @@ __all__ = [
     "Referral",
     "Service",
     "ServiceReferral",
+    "ServiceReferralStep",
     "SignInThrottle",
     "Subject",
     "User",

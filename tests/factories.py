@@ -267,7 +267,10 @@ class AgendaItemFactory(Base):
     class Meta:
         model = m.AgendaItem
 
-    meeting = factory.SubFactory(MeetingFactory)
+    # A meeting of its own for each item made without one (a panel sits once at a time).
+    meeting = factory.SubFactory(
+        MeetingFactory, starts_at=factory.Sequence(lambda n: NOW + timedelta(days=7, seconds=n))
+    )
     kind = AgendaItemKind.CASE
     case = factory.SubFactory(CaseFactory)
     position = factory.Sequence(lambda n: n + 1)

@@ -8,8 +8,9 @@ from wtforms.widgets import HiddenInput
 
 from conference.actions.models import ActionStatus, RagStatus
 from conference.actions.rules import UPDATE_STATUSES
-from conference.forms import enum_choices, options, strip
+from conference.forms import enum_choices, enum_or_none, no_choice, options, strip
 from conference.labels import label
+from conference.submissions import SubmitOnce
 
 
 class ActionUpdateForm(FlaskForm):
@@ -27,8 +28,14 @@ class ActionUpdateForm(FlaskForm):
         self.status.choices = options((s.value, label(s)) for s in UPDATE_STATUSES)
 
 
-class ReportForm(FlaskForm):
-    rag = SelectField(_l("How it is going"), choices=enum_choices(RagStatus), coerce=RagStatus)
+class ReportForm(SubmitOnce, FlaskForm):
+    # No status is chosen for the coordinator: "on track" by default would be a risky default.
+    rag = SelectField(
+        _l("How it is going"),
+        choices=[no_choice(_l("Choose one")), *enum_choices(RagStatus)],
+        coerce=enum_or_none(RagStatus),
+        validators=[DataRequired(message=_l("Say how it is going."))],
+    )
     summary = TextAreaField(
         _l("Summary, written for the minutes"),
         filters=[strip],
@@ -37,3 +44,7 @@ class ReportForm(FlaskForm):
     closure_proposed = BooleanField(_l("I propose closing the case"))
     discussion_requested = BooleanField(_l("I ask the panel to discuss the case"))
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    conflict_message = _l(
+        "Someone else saved this report while you were writing. Your text is kept below: "
+        "compare, then save again."
+    )

@@ -77,6 +77,8 @@ class ProgressReport(Model):
     """The coordinator's report on a case for a coming meeting."""
 
     __tablename__ = "progress_report"
+    # One report per case and meeting: a second save of it is an edit, never a second report.
+    __table_args__ = (sa.UniqueConstraint("case_id", "meeting_id"),)
 
     id: Mapped[int] = primary_key()
     case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)

@@ -89,6 +89,20 @@ def next_meetings(cases: Iterable[Case], now: datetime) -> dict[int, Meeting]:
     }
 
 
+def submitted_reports(meetings: dict[int, Meeting]) -> set[int]:
+    """The cases (of {case id: meeting}) whose report for that meeting is already submitted."""
+    if not meetings:
+        return set()
+    rows = db.session.execute(
+        sa.select(ProgressReport.case_id, ProgressReport.meeting_id).where(
+            ProgressReport.case_id.in_(list(meetings)),
+            ProgressReport.meeting_id.in_({m.id for m in meetings.values()}),
+            ProgressReport.submitted_at.is_not(None),
+        )
+    ).all()
+    return {case_id for case_id, meeting_id in rows if meetings[case_id].id == meeting_id}
+
+
 def reports_for(meeting: Meeting) -> dict[int, ProgressReport]:
     """The progress reports written for a meeting, by case."""
     return {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference.actions import rules
 from conference.actions.models import Action, ActionStatus, ActionUpdate, ProgressReport, RagStatus
@@ -23,6 +24,9 @@ from conference.errors import (
 )
 from conference.extensions import db
 from conference.meetings.models import Meeting, Recommendation, RecommendationOutcome
+from conference.meetings.services.base import check_in_session
+from conference.notify.models import NotificationKind
+from conference.notify.services import notify
 
 
 def add_action(
@@ -39,6 +43,7 @@ def add_action(
     case = recommendation.item.case
     if case is None or not permissions.can_manage_meeting(actor, meeting):
         raise ForbiddenError("Only the chair or the secretary record the panel's actions.")
+    check_in_session(meeting)
     if recommendation.outcome is not RecommendationOutcome.ADOPTED:
         raise DomainError("Actions follow from an adopted recommendation.")
     if permissions.membership_on(owner, case.panel_id) is None:
@@ -58,6 +63,17 @@ def add_action(
     )
     db.session.add(action)
     db.session.flush()
+    if owner.id != actor.id:
+        notify(
+            owner.id,
+            NotificationKind.ACTION_ASSIGNED,
+            _("You own a new action on case %(reference)s.", reference=case.reference),
+            link=f"/actions/{action.id}",
+            case_id=case.id,
+            action_id=action.id,
+            dedupe_key=f"action-assigned:{action.id}:{owner.id}",
+            now=now,
+        )
     record_event(
         "action.created",
         actor=actor,
@@ -85,6 +101,7 @@ def review_action(
         or action.case.panel_id != meeting.panel_id
     ):
         raise ForbiddenError("Only the chair or the secretary record the review of actions.")
+    check_in_session(meeting)
     if action.status not in rules.OPEN_STATUSES:
         raise DomainError("This action has already been closed.")
     rules.check_review(outcome, new_due_on, now.date())

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,10 +13,9 @@ from conference.actions.models import Action, ActionUpdate, ProgressReport
 from conference.auth import permissions
 from conference.cases.queries import case_by_reference, coordinated_cases
 from conference.db import utcnow
-from conference.errors import DomainError
 from conference.extensions import db
 from conference.meetings.models import Meeting
-from conference.views import show_error
+from conference.views import post_form
 
 bp = Blueprint("actions", __name__)
 
@@ -37,6 +36,9 @@ def my_work() -> Any:
         changed=queries.recently_changed(current_user, now - timedelta(days=7)),
         cases=cases,
         meetings=meetings,
+        submitted=queries.submitted_reports(
+            {c.id: meetings[c.id] for c in cases if c.id in meetings}
+        ),
     )
 
 
@@ -71,27 +73,30 @@ def show(action_id: int) -> Any:
     form = forms.ActionUpdateForm() if can_update and action.status in rules.OPEN_STATUSES else None
     if form is not None and request.method == "GET":
         form.status.data, form.version.data = action.status, action.version_id
-    if form is not None and form.validate_on_submit():
-        try:
-            services.update_action(
-                action,
-                form.status.data,
-                note=form.note.data or "",
-                new_due_on=form.new_due_on.data,
-                version=form.version.data or 0,
-                actor=current_user,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
+    if form is None:
+        return _action_page(action, None)
+
+    def page(status: int) -> Any:
+        if getattr(form, "conflicted", False):
             form.version.data = _load_action(action_id).version_id
-        else:
-            db.session.commit()
-            flash(_("The action was updated."), "success")
-            return redirect(url_for("actions.show", action_id=action.id))
-    status = 422 if request.method == "POST" else 200
-    return _action_page(_load_action(action_id), form, status)
+            form.version.raw_data = None
+        return _action_page(_load_action(action_id), form, status)
+
+    return post_form(
+        form,
+        lambda: services.update_action(
+            action,
+            form.status.data,
+            note=form.note.data or "",
+            new_due_on=form.new_due_on.data,
+            version=form.version.data or 0,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        success=_("The action was updated."),
+        target=url_for("actions.show", action_id=action.id),
+        page=page,
+    )
 
 
 @bp.route("/cases/<reference>/reports/<int:meeting_id>", methods=["GET", "POST"])
@@ -112,43 +117,59 @@ def report(reference: str, meeting_id: int) -> Any:
     form = forms.ReportForm(obj=existing)
     if request.method == "GET" and existing is not None:
         form.version.data = existing.version_id
-    if form.validate_on_submit():
-        data = services.ReportData(
-            rag=form.rag.data,
-            summary=form.summary.data,
-            closure_proposed=bool(form.closure_proposed.data),
-            discussion_requested=bool(form.discussion_requested.data),
+    submit = "submit" in request.form
+
+    def page(status: int) -> Any:
+        if getattr(form, "conflicted", False):
+            form.version.data = _report_version(case, meeting)
+            form.version.raw_data = None
+        return _report_page(case, meeting, form, existing, status)
+
+    return post_form(
+        form,
+        lambda: services.save_report(
+            case,
+            meeting,
+            services.ReportData(
+                rag=form.rag.data,
+                summary=form.summary.data,
+                closure_proposed=bool(form.closure_proposed.data),
+                discussion_requested=bool(form.discussion_requested.data),
+            ),
+            submit=submit,
+            version=form.version.data,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        success=_("The report was submitted for the meeting; nothing more is asked of you for it.")
+        if submit
+        else _("The draft was saved. Submit it when it is ready."),
+        target=url_for("actions.report", reference=case.reference, meeting_id=meeting.id),
+        page=page,
+    )
+
+
+def _report_version(case: Any, meeting: Meeting) -> int | None:
+    return db.session.scalar(
+        sa.select(ProgressReport.version_id).where(
+            ProgressReport.case_id == case.id, ProgressReport.meeting_id == meeting.id
         )
-        try:
-            services.save_report(
-                case,
-                meeting,
-                data,
-                submit="submit" in request.form,
-                version=form.version.data,
-                actor=current_user,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The report was saved."), "success")
-            return redirect(
-                url_for("actions.report", reference=case.reference, meeting_id=meeting.id)
-            )
+    )
+
+
+def _report_page(
+    case: Any, meeting: Meeting, form: forms.ReportForm, report: Any, status: int
+) -> Any:
     due_on = queries.report_due(meeting)
     actions = db.session.scalars(
         sa.select(Action).where(Action.case_id == case.id).order_by(Action.due_on)
     ).all()
-    status = 422 if request.method == "POST" else 200
     return render_template(
         "actions/report.html",
         case=case,
         meeting=meeting,
         form=form,
-        report=existing,
+        report=report,
         due_on=due_on,
         actions=actions,
     ), status

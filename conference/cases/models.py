@@ -245,6 +245,8 @@ class CaseStatusChange(Model):
     to_status: Mapped[CaseStatus] = need_to_know()
     reason: Mapped[str] = need_to_know(sa.Text, default="")
     recommendation_id: Mapped[int | None] = internal(sa.ForeignKey("recommendation.id"))
+    # The sitting that decided it, when the panel did (its minutes record the decision).
+    meeting_id: Mapped[int | None] = internal(sa.ForeignKey("meeting.id"), index=True)
     changed_at: Mapped[datetime] = internal()
     changed_by_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
 

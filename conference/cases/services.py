@@ -42,7 +42,8 @@ from conference.errors import (
     check_version,
 )
 from conference.extensions import db
-from conference.meetings.models import Recommendation
+from conference.meetings.models import Meeting, Recommendation
+from conference.meetings.services.base import check_in_session
 from conference.notify.models import NotificationKind
 from conference.notify.services import notify
 from conference.panels.models import AgencyTier, Panel
@@ -265,6 +266,7 @@ def _add_status_change(
     now: datetime,
     reason: str,
     recommendation_id: int | None = None,
+    meeting_id: int | None = None,
 ) -> None:
     db.session.add(
         CaseStatusChange(
@@ -273,6 +275,7 @@ def _add_status_change(
             to_status=to_status,
             reason=reason,
             recommendation_id=recommendation_id,
+            meeting_id=meeting_id,
             changed_at=now,
             changed_by_id=actor.id,
         )
@@ -287,11 +290,15 @@ def change_status(
     now: datetime,
     reason: str,
     recommendation: Recommendation | None = None,
+    meeting: Meeting | None = None,
 ) -> None:
-    """Move a case along its lifecycle; opening, declining and closing rest on a decision."""
+    """Move a case along its lifecycle; opening, declining and closing rest on a decision.
+    Decided at a sitting (`meeting`), it goes into that sitting's minutes."""
     current = case.status
     if not permissions.can_change_status(actor, case, rules.needs_decision(current, target)):
         raise ForbiddenError("You may not make this change to the case.")
+    if meeting is not None:
+        check_in_session(meeting)
     decision = (
         rules.Decision(recommendation.case_id, recommendation.kind, recommendation.outcome)
         if recommendation is not None
@@ -314,6 +321,7 @@ def change_status(
         now=now,
         reason=reason.strip(),
         recommendation_id=recommendation.id if recommendation else None,
+        meeting_id=meeting.id if meeting else None,
     )
     record_event(
         "case.status_changed",
@@ -433,8 +441,16 @@ def _person_fields(subject: Subject) -> dict[str, Any]:
     }
 
 
-def record_restricted_view(case: Case, *, actor: User, now: datetime, ip: str | None) -> None:
-    """Audit an opening of the restricted section; refuses those who may not open it."""
+def record_restricted_view(
+    case: Case,
+    *,
+    actor: User,
+    now: datetime,
+    ip: str | None,
+    fields: tuple[str, ...] = (),
+) -> None:
+    """Audit an opening of the restricted section (or of only some of its `fields`); refuses
+    those who may not open it."""
     if not permissions.can_view_restricted(actor, case):
         raise ForbiddenError("The restricted details of this case are not available to you.")
     record_event(
@@ -445,6 +461,7 @@ def record_restricted_view(case: Case, *, actor: User, now: datetime, ip: str | 
         object_id=case.id,
         panel_id=case.panel_id,
         ip=ip,
+        detail={"fields": list(fields)} if fields else None,
     )
 
 
@@ -642,14 +659,17 @@ def assign_coordinator(
     *,
     reason: str,
     override_reason: str = "",
-    meeting_id: int | None,
+    meeting: Meeting | None,
     actor: User,
     now: datetime,
 ) -> CoordinatorAssignment:
     """Name the one coordinator of an open case; the previous one hands over, history is kept,
-    and the new coordinator is told (by reference only)."""
+    and the new coordinator is told (by reference only). Named at a sitting (`meeting`), it
+    goes into that sitting's minutes."""
     if not permissions.can_assign_coordinator(actor, case):
         raise ForbiddenError("Only the chair or the secretary name a case's coordinator.")
+    if meeting is not None:
+        check_in_session(meeting)
     if case.status not in COORDINATED_STATUSES:
         raise InvalidTransitionError("Only an open case has a coordinator.")
     if permissions.membership_on(coordinator, case.panel_id) is None:
@@ -667,7 +687,7 @@ def assign_coordinator(
         case_id=case.id,
         user_id=coordinator.id,
         agency_id=coordinator.agency_id,
-        meeting_id=meeting_id,
+        meeting_id=meeting.id if meeting else None,
         reason=reason.strip(),
         override_reason=override_reason.strip() or None,
         started_at=now,

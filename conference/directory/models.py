@@ -57,6 +57,8 @@ class ServiceReferral(Model):
     case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)
     service_id: Mapped[int] = internal(sa.ForeignKey("service.id"), index=True)
     recommendation_id: Mapped[int | None] = internal(sa.ForeignKey("recommendation.id"))
+    # The sitting where the panel proposed it, if it was a panel's decision.
+    meeting_id: Mapped[int | None] = internal(sa.ForeignKey("meeting.id"), index=True)
     status: Mapped[ServiceReferralStatus] = need_to_know(default=ServiceReferralStatus.PROPOSED)
     guided: Mapped[bool] = need_to_know(default=False)
     consent_id: Mapped[int | None] = internal(sa.ForeignKey("consent_record.id"))
@@ -71,3 +73,24 @@ class ServiceReferral(Model):
 
     case: Mapped[Case] = relationship()
     service: Mapped[Service] = relationship()
+
+
+class ServiceReferralStep(Model):
+    """One step of a referral: from which status to which, when, by whom, on what basis, and
+    at which sitting if the panel took it there."""
+
+    __tablename__ = "service_referral_step"
+
+    id: Mapped[int] = primary_key()
+    referral_id: Mapped[int] = internal(
+        sa.ForeignKey("service_referral.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[ServiceReferralStatus | None] = need_to_know()
+    to_status: Mapped[ServiceReferralStatus] = need_to_know()
+    legal_basis: Mapped[LegalBasis | None] = internal()
+    consent_id: Mapped[int | None] = internal(sa.ForeignKey("consent_record.id"))
+    meeting_id: Mapped[int | None] = internal(sa.ForeignKey("meeting.id"), index=True)
+    at: Mapped[datetime] = internal()
+    by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+
+    referral: Mapped[ServiceReferral] = relationship()

@@ -6,17 +6,25 @@ None commits: the entry point (request, job, command) does, once.
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import User
-from conference.cases.models import Case, ConsentPurpose, ConsentState, LegalBasis
+from conference.cases.models import Case, ConsentPurpose, ConsentRecord, ConsentState, LegalBasis
 from conference.cases.rules import current_consent
 from conference.cases.services import consent_facts
 from conference.directory import rules
-from conference.directory.models import Service, ServiceReferral, ServiceReferralStatus
+from conference.directory.models import (
+    Service,
+    ServiceReferral,
+    ServiceReferralStatus,
+    ServiceReferralStep,
+)
 from conference.errors import DomainError, ForbiddenError, check_version
 from conference.extensions import db
-from conference.meetings.models import Recommendation
+from conference.meetings.models import Meeting, Recommendation
+from conference.meetings.services.base import check_in_session
 
 
 def consent_to_refer(case: Case, service: Service) -> ConsentState:
@@ -28,24 +36,49 @@ def consent_to_refer(case: Case, service: Service) -> ConsentState:
     return current_consent(facts, ConsentPurpose.SERVICE_REFERRAL)
 
 
+def consent_record_to_refer(case: Case, service: Service) -> int | None:
+    """The consent record a referral rests on: the latest for this service, else in general."""
+    for service_id in (service.id, None):
+        record_id = db.session.scalar(
+            sa.select(ConsentRecord.id)
+            .where(
+                ConsentRecord.case_id == case.id,
+                ConsentRecord.purpose == ConsentPurpose.SERVICE_REFERRAL,
+                ConsentRecord.service_id.is_(None)
+                if service_id is None
+                else ConsentRecord.service_id == service_id,
+            )
+            .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+            .limit(1)
+        )
+        if record_id is not None:
+            return record_id
+    return None
+
+
 def propose_referral(
     case: Case,
     service: Service,
     *,
     recommendation: Recommendation | None,
     guided: bool,
+    meeting: Meeting | None = None,
     actor: User,
     now: datetime,
 ) -> ServiceReferral:
-    """The panel proposes referring the case to a service in its directory."""
+    """Propose referring the case to a service in the panel's directory; proposed at a sitting
+    (`meeting`), it goes into that sitting's minutes."""
     if not permissions.can_refer_to_service(actor, case):
         raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
+    if meeting is not None:
+        check_in_session(meeting)
     if service.panel_id != case.panel_id or not service.active:
         raise DomainError("Choose a service from the panel's directory.", field="service_id")
     referral = ServiceReferral(
         case_id=case.id,
         service_id=service.id,
         recommendation_id=recommendation.id if recommendation else None,
+        meeting_id=meeting.id if meeting else None,
         status=ServiceReferralStatus.PROPOSED,
         guided=guided,
         created_at=now,
@@ -54,8 +87,31 @@ def propose_referral(
     )
     db.session.add(referral)
     db.session.flush()
+    _add_step(referral, None, meeting=meeting, actor=actor, now=now)
     _audit(referral, "referral.proposed", actor, now)
     return referral
+
+
+def _add_step(
+    referral: ServiceReferral,
+    from_status: ServiceReferralStatus | None,
+    *,
+    meeting: Meeting | None,
+    actor: User,
+    now: datetime,
+) -> None:
+    db.session.add(
+        ServiceReferralStep(
+            referral_id=referral.id,
+            from_status=from_status,
+            to_status=referral.status,
+            legal_basis=referral.legal_basis,
+            consent_id=referral.consent_id,
+            meeting_id=meeting.id if meeting else None,
+            at=now,
+            by_id=actor.id,
+        )
+    )
 
 
 def advance_referral(
@@ -64,23 +120,31 @@ def advance_referral(
     *,
     legal_basis: LegalBasis | None,
     version: int,
+    meeting: Meeting | None = None,
     actor: User,
     now: datetime,
 ) -> None:
-    """Move a referral on; it is only `referred` with the person's consent or a legal basis."""
+    """Move a referral on; it is only `referred` with the person's consent or a legal basis.
+    Each step is kept, with the sitting that took it if the panel did."""
     if not permissions.can_refer_to_service(actor, referral.case):
         raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
+    if meeting is not None:
+        check_in_session(meeting)
     check_version(
         referral, version, "Someone else updated this referral meanwhile. Check its status."
     )
     consent = consent_to_refer(referral.case, referral.service)
     rules.check_referral_step(referral.status, target, consent=consent, legal_basis=legal_basis)
+    before = referral.status
     referral.status = target
     if target is ServiceReferralStatus.REFERRED:
-        referral.legal_basis = (
-            legal_basis if consent is not ConsentState.GIVEN else LegalBasis.CONSENT
+        on_consent = consent is ConsentState.GIVEN
+        referral.legal_basis = LegalBasis.CONSENT if on_consent else legal_basis
+        referral.consent_id = (
+            consent_record_to_refer(referral.case, referral.service) if on_consent else None
         )
     referral.updated_at = now
+    _add_step(referral, before, meeting=meeting, actor=actor, now=now)
     _audit(referral, f"referral.{target.value}", actor, now)
     db.session.flush()
 

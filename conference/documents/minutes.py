@@ -10,28 +10,58 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.actions.models import Action, ActionUpdate, ProgressReport
 from conference.actions.rules import OPEN_STATUSES
-from conference.cases.models import Case
+from conference.auth.models import Agency, User
+from conference.cases.models import (
+    Case,
+    CaseShare,
+    CaseStatusChange,
+    ConsentRecord,
+    CoordinatorAssignment,
+    LegalBasis,
+)
+from conference.directory.models import Service, ServiceReferral, ServiceReferralStep
 from conference.documents.projection import read_column
 from conference.extensions import db
-from conference.formatting import local_date, long_date, to_zone
+from conference.formatting import local_date, local_datetime, long_date, to_zone
 from conference.labels import label
 from conference.meetings.models import (
     AgendaItem,
     AgendaItemKind,
     Attendance,
+    ConflictDeclaration,
+    ItemOutcome,
     Meeting,
     Recommendation,
     Stance,
 )
 from conference.meetings.queries import previous_meeting
 from conference.meetings.rules import Reason
+from conference.minutes.models import MinutesSignature, MinutesVersion, SignatureRole
 from conference.panels.models import AgencyTier
 
 Content = dict[str, Any]
+
+# Every kind of decision a sitting can make, and where the minutes keep it (an item's key, or a
+# key of the whole record). tests/minutes/test_record.py makes one decision of each kind through
+# the chair's view and finds each in the minutes; a sitting route without a row there fails it.
+DECISIONS = {
+    "item record (facts, assessment, risk)": "items.facts/assessment/assessed_risk",
+    "item outcome (discussed, deferred, escalated, not reached)": "items.outcome",
+    "recommendation and its outcome": "items.recommendations",
+    "each agency's position, where not unanimous": "items.recommendations.positions",
+    "coordinator named or changed, with the reason the rule was set aside": "items.coordinators",
+    "case status decided (opened, declined, closure agreed, re-opened)": "items.status_changes",
+    "referral to a service and the steps taken in the meeting": "items.referrals",
+    "declared conflict of interest: who stepped out": "items.conflicts",
+    "action agreed: owner, agency, due date": "items.actions",
+    "review of the last meeting's actions": "action_review",
+    "items not reached, carried over": "carried_over",
+}
 
 
 def _clock(value: datetime | None, zone: str) -> str:
@@ -61,6 +91,18 @@ def _attendance(meeting: Meeting, zone: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["agency"], r["name"]))
 
 
+def _shares(case_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The partner agencies each case is shared with now."""
+    shared: dict[int, list[int]] = {}
+    for case_id, agency_id in db.session.execute(
+        sa.select(CaseShare.case_id, CaseShare.agency_id).where(
+            CaseShare.case_id.in_(case_ids), CaseShare.revoked_at.is_(None)
+        )
+    ):
+        shared.setdefault(case_id, []).append(agency_id)
+    return shared
+
+
 def _action_review(meeting: Meeting) -> list[dict[str, Any]]:
     """Last meeting's actions and what this meeting found of them."""
     previous = previous_meeting(meeting)
@@ -80,12 +122,18 @@ def _action_review(meeting: Meeting) -> list[dict[str, Any]]:
             .order_by(ActionUpdate.at)
         )
     }
+    shared = _shares([a.case_id for a in actions])
+    core = set(meeting.panel.core_agency_ids)
     return [
         {
             "reference": read_column(a.case, "reference"),
             "text": read_column(a, "text"),
             "owner_agency": read_column(a.owner_agency, "name"),
-            "owner_agency_id": read_column(a, "owner_agency_id"),
+            # The owner's agency reads it in its extract if the case is shared with it.
+            "owner_agency_id": read_column(a, "owner_agency_id")
+            if a.owner_agency_id in core | set(shared.get(a.case_id, []))
+            or a.case.coordinator_id == a.owner_id
+            else None,
             "due_on": long_date(read_column(a, "due_on")),
             "status": label(read_column(a, "status")),
             "still_open": read_column(a, "status") in OPEN_STATUSES,
@@ -118,8 +166,140 @@ def _recommendation(r: Recommendation) -> dict[str, Any]:
     }
 
 
+def _person(user: User | None) -> dict[str, str] | None:
+    if user is None:
+        return None
+    return {"name": read_column(user, "name"), "agency": read_column(user.agency, "name")}
+
+
+def _coordinators(meeting: Meeting, case: Case) -> list[dict[str, Any]]:
+    """Who the panel named to coordinate the case at this sitting, and why."""
+    rows = db.session.scalars(
+        sa.select(CoordinatorAssignment)
+        .where(
+            CoordinatorAssignment.meeting_id == meeting.id,
+            CoordinatorAssignment.case_id == case.id,
+        )
+        .options(joinedload(CoordinatorAssignment.user).joinedload(User.agency))
+        .order_by(CoordinatorAssignment.started_at, CoordinatorAssignment.id)
+    ).all()
+    return [
+        {
+            **(_person(a.user) or {}),
+            "reason": read_column(a, "reason"),
+            "override_reason": read_column(a, "override_reason") or "",
+        }
+        for a in rows
+    ]
+
+
+def _status_changes(meeting: Meeting, case: Case) -> list[dict[str, str]]:
+    rows = db.session.scalars(
+        sa.select(CaseStatusChange)
+        .where(CaseStatusChange.meeting_id == meeting.id, CaseStatusChange.case_id == case.id)
+        .order_by(CaseStatusChange.changed_at, CaseStatusChange.id)
+    ).all()
+    return [
+        {
+            "from": label(read_column(c, "from_status")),
+            "to": label(read_column(c, "to_status")),
+            "reason": read_column(c, "reason"),
+        }
+        for c in rows
+    ]
+
+
+def _basis(legal_basis: LegalBasis | None, consent: ConsentRecord | None, zone: str) -> str:
+    """On what the referral rests: a consent record (by its date and who gave it, never its
+    notes) or the legal basis recorded."""
+    if consent is not None:
+        giver = read_column(consent, "given_by")
+        return _(
+            "consent recorded on %(date)s%(giver)s (consent record %(number)s)",
+            date=local_date(read_column(consent, "recorded_at"), zone),
+            giver=f", {label(giver).lower()}" if giver else "",
+            number=read_column(consent, "id"),
+        )
+    if legal_basis is not None and legal_basis is not LegalBasis.CONSENT:
+        return _("legal basis: %(basis)s", basis=label(legal_basis).lower())
+    return ""
+
+
+def _referrals(meeting: Meeting, case: Case, zone: str) -> list[dict[str, Any]]:
+    """Referrals to services the panel proposed at this sitting, or moved on in it."""
+    steps = db.session.scalars(
+        sa.select(ServiceReferralStep)
+        .join(ServiceReferral, ServiceReferral.id == ServiceReferralStep.referral_id)
+        .where(ServiceReferral.case_id == case.id, ServiceReferralStep.meeting_id == meeting.id)
+        .order_by(ServiceReferralStep.at, ServiceReferralStep.id)
+    ).all()
+    referral_ids = {s.referral_id for s in steps}
+    referrals = db.session.scalars(
+        sa.select(ServiceReferral)
+        .where(
+            ServiceReferral.case_id == case.id,
+            sa.or_(ServiceReferral.meeting_id == meeting.id, ServiceReferral.id.in_(referral_ids)),
+        )
+        .order_by(ServiceReferral.created_at, ServiceReferral.id)
+    ).all()
+    consents = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(ConsentRecord).where(
+                ConsentRecord.id.in_([s.consent_id for s in steps if s.consent_id])
+            )
+        )
+    }
+    services = {
+        svc.id: svc
+        for svc in db.session.scalars(
+            sa.select(Service).where(Service.id.in_([r.service_id for r in referrals]))
+        )
+    }
+    lines = []
+    for referral in referrals:
+        service = services[referral.service_id]
+        own_steps = [s for s in steps if s.referral_id == referral.id]
+        lines.append(
+            {
+                "service": read_column(service, "name"),
+                "kind": label(read_column(service, "kind")),
+                "guided": read_column(referral, "guided"),
+                "proposed_here": read_column(referral, "meeting_id") == meeting.id,
+                "steps": [
+                    {
+                        "to": label(read_column(step, "to_status")),
+                        "basis": _basis(
+                            read_column(step, "legal_basis"),
+                            consents.get(read_column(step, "consent_id") or 0),
+                            zone,
+                        ),
+                    }
+                    for step in own_steps
+                ],
+            }
+        )
+    return lines
+
+
+def _conflicts(item: AgendaItem) -> list[dict[str, str]]:
+    rows = db.session.execute(
+        sa.select(User)
+        .join(ConflictDeclaration, ConflictDeclaration.user_id == User.id)
+        .where(ConflictDeclaration.agenda_item_id == item.id)
+        .options(joinedload(User.agency))
+        .order_by(ConflictDeclaration.declared_at, ConflictDeclaration.id)
+    ).scalars()
+    return [p for p in (_person(u) for u in rows) if p is not None]
+
+
 def _case_item(
-    number: int, item: AgendaItem, case: Case, meeting: Meeting, reports: dict[int, ProgressReport]
+    number: int,
+    item: AgendaItem,
+    case: Case,
+    meeting: Meeting,
+    reports: dict[int, ProgressReport],
+    zone: str,
 ) -> dict[str, Any]:
     report = reports.get(case.id)
     coordinator = case.coordinator
@@ -131,6 +311,10 @@ def _case_item(
     for r in item.recommendations:  # an agency that objected is named in the decision
         involved |= {p.agency_id for p in r.positions if p.stance is Stance.OBJECT}
     assessed = read_column(item, "assessed_risk")
+    # Partners get an extract only of cases shared with them (or that they coordinate).
+    readers = set(meeting.panel.core_agency_ids) | set(_shares([case.id]).get(case.id, []))
+    if coordinator is not None:
+        readers.add(coordinator.agency_id)
     return {
         "number": number,
         "kind": "case",
@@ -148,14 +332,14 @@ def _case_item(
         "assessed_risk": label(assessed) if assessed else "",
         "outcome": label(read_column(item, "outcome")) if item.outcome else "",
         "recommendations": recommendations,
-        "coordinator": {
-            "name": read_column(coordinator, "name"),
-            "agency": read_column(coordinator.agency, "name"),
-        }
-        if coordinator is not None
-        else None,
+        "coordinator": _person(coordinator),
+        "coordinators": _coordinators(meeting, case),
+        "status_changes": _status_changes(meeting, case),
+        "referrals": _referrals(meeting, case, zone),
+        "conflicts": _conflicts(item),
         "actions": [
             {
+                "owner": read_column(a.owner, "name") if a.owner else "",
                 "owner_agency": read_column(a.owner_agency, "name"),
                 "due_on": long_date(read_column(a, "due_on")),
                 "text": read_column(a, "text"),
@@ -163,7 +347,7 @@ def _case_item(
             for a in actions
         ],
         "next_review_on": long_date(read_column(case, "next_review_on")),
-        "agency_ids": sorted(involved),
+        "agency_ids": sorted(involved & readers),
     }
 
 
@@ -171,7 +355,7 @@ def case_actions(meeting: Meeting, case_id: int) -> Sequence[Action]:
     return db.session.scalars(
         sa.select(Action)
         .where(Action.meeting_id == meeting.id, Action.case_id == case_id)
-        .options(joinedload(Action.owner_agency))
+        .options(joinedload(Action.owner_agency), joinedload(Action.owner))
         .order_by(Action.due_on, Action.id)
     ).all()
 
@@ -200,13 +384,15 @@ def minutes_content(
     lines: list[dict[str, Any]] = []
     for number_on_agenda, item in enumerate(items, start=1):
         if item.kind is AgendaItemKind.CASE and item.case is not None:
-            lines.append(_case_item(number_on_agenda, item, item.case, meeting, reports))
+            lines.append(_case_item(number_on_agenda, item, item.case, meeting, reports, zone))
         else:
             lines.append(
                 {
                     "number": number_on_agenda,
                     "kind": read_column(item, "kind").value,
                     "title": read_column(item, "title"),
+                    "facts": read_column(item, "facts"),
+                    "assessment": read_column(item, "assessment"),
                     "outcome": label(read_column(item, "outcome")) if item.outcome else "",
                     "agency_ids": [],
                 }
@@ -243,6 +429,11 @@ def minutes_content(
         "action_review": _action_review(meeting),
         "items": lines,
         "next_meeting": local_date(following, zone) if following else "",
+        "carried_over": [
+            line.get("reference") or line.get("title", "")
+            for line, item in zip(lines, items, strict=True)
+            if item.outcome in (ItemOutcome.NOT_REACHED, ItemOutcome.DEFERRED)
+        ],
         "distribution": {"full": full_agencies, "extracts": partner_agencies},
         "agencies": {
             str(read_column(pa, "agency_id")): read_column(pa.agency, "name")
@@ -273,5 +464,57 @@ def extract_agencies(content: Content) -> dict[int, str]:
     ids: set[int] = set()
     for item in content["items"]:
         ids |= set(item.get("agency_ids", []))
-    ids |= {a["owner_agency_id"] for a in content["action_review"]}
+    ids |= {a["owner_agency_id"] for a in content["action_review"] if a["owner_agency_id"]}
     return {i: names.get(i, "") for i in sorted(ids)}
+
+
+def signature_block(
+    version: MinutesVersion, *, chair_id: int | None, core_present: set[int], zone: str
+) -> dict[str, Any]:
+    """Who signed (name, agency, role, when) and whose signature is still awaited: the chair
+    and one member of each core agency present. Plain data, for the page and every PDF."""
+    signatures = db.session.scalars(
+        sa.select(MinutesSignature)
+        .where(MinutesSignature.version_id == version.id)
+        .order_by(MinutesSignature.signed_at, MinutesSignature.id)
+    ).all()
+    people = {
+        u.id: u
+        for u in db.session.scalars(
+            sa.select(User)
+            .where(User.id.in_([s.user_id for s in signatures] + [chair_id or 0]))
+            .options(joinedload(User.agency))
+        )
+    }
+    names: dict[int, str] = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
+    signed = [
+        {
+            "role": label(read_column(s, "role")),
+            "name": read_column(people[s.user_id], "name"),
+            "agency": names.get(read_column(s, "agency_id"), ""),
+            "at": local_datetime(read_column(s, "signed_at"), zone),
+        }
+        for s in signatures
+    ]
+    chair_signed = any(s.role is SignatureRole.CHAIR for s in signatures)
+    covered = {s.agency_id for s in signatures}
+    awaited = []
+    if not chair_signed:
+        chair = people.get(chair_id or 0)
+        awaited.append(
+            {
+                "role": label(SignatureRole.CHAIR),
+                "name": read_column(chair, "name") if chair else "",
+                "agency": read_column(chair.agency, "name") if chair else "",
+            }
+        )
+    awaited += [
+        {"role": label(SignatureRole.CO_SIGNER), "name": "", "agency": names.get(agency_id, "")}
+        for agency_id in sorted(core_present - covered, key=lambda a: names.get(a, ""))
+    ]
+    return {"signed": signed, "awaited": awaited}
+
+
+def with_signatures(doc: Content, block: dict[str, Any]) -> Content:
+    """The document to render, with its signature block."""
+    return doc | {"signatures": block}

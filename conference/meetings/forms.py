@@ -12,7 +12,15 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import HiddenInput
 
 from conference.actions.models import ActionStatus
@@ -25,9 +33,10 @@ from conference.meetings.models import (
     RecommendationKind,
     Stance,
 )
+from conference.submissions import SubmitOnce
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(SubmitOnce, FlaskForm):
     panel_id = SelectField(_l("Panel"), coerce=int, validators=[InputRequired()])
     day = DateField(_l("Date"), validators=[InputRequired()])
     starts = TimeField(_l("Starts at"), validators=[InputRequired()])
@@ -43,7 +52,7 @@ class MeetingForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(SubmitOnce, FlaskForm):
     panel_id = SelectField(_l("Panel"), coerce=int, validators=[InputRequired()])
     first_on = DateField(_l("First meeting on or after"), validators=[InputRequired()])
     count = IntegerField(
@@ -51,7 +60,7 @@ class SeriesForm(FlaskForm):
     )
 
 
-class AddCaseForm(FlaskForm):
+class AddCaseForm(SubmitOnce, FlaskForm):
     reference = StringField(
         _l("Case reference"), filters=[strip], validators=[DataRequired(), Length(max=32)]
     )
@@ -61,7 +70,7 @@ class AddCaseForm(FlaskForm):
     note = StringField(_l("Why (optional)"), filters=[strip], validators=[Length(max=200)])
 
 
-class AddGeneralForm(FlaskForm):
+class AddGeneralForm(SubmitOnce, FlaskForm):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     minutes = IntegerField(
         _l("Minutes"), default=10, validators=[InputRequired(), NumberRange(min=1, max=240)]
@@ -71,6 +80,13 @@ class AddGeneralForm(FlaskForm):
 class RemoveItemForm(FlaskForm):
     reason = TextAreaField(
         _l("Why it comes off"), filters=[strip], validators=[DataRequired(), Length(max=500)]
+    )
+
+
+class MoveForm(FlaskForm):
+    direction = StringField(_l("Direction"), validators=[Optional(), AnyOf(["up", "down"])])
+    position = IntegerField(
+        _l("Move to place"), validators=[Optional(), NumberRange(min=1, max=10_000)]
     )
 
 
@@ -112,7 +128,7 @@ class ItemForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(SubmitOnce, FlaskForm):
     kind = SelectField(
         _l("Kind"), choices=enum_choices(RecommendationKind), coerce=RecommendationKind
     )
@@ -144,7 +160,7 @@ class CoordinatorForm(FlaskForm):
     )
 
 
-class NewActionForm(FlaskForm):
+class NewActionForm(SubmitOnce, FlaskForm):
     recommendation_id = SelectField(_l("For the recommendation"), coerce=int)
     text = StringField(_l("Action"), filters=[strip], validators=[DataRequired(), Length(max=500)])
     owner_id = SelectField(_l("Owner"), coerce=int, validators=[InputRequired()])

@@ -72,6 +72,8 @@ class Meeting(Model):
     """One sitting of a panel."""
 
     __tablename__ = "meeting"
+    # One sitting of a panel at a time: a double click or a series cannot make two.
+    __table_args__ = (sa.UniqueConstraint("panel_id", "starts_at"),)
 
     id: Mapped[int] = primary_key()
     panel_id: Mapped[int] = internal(sa.ForeignKey("panel.id"), index=True)

@@ -219,6 +219,7 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
             ProgressReport.rag,
             ProgressReport.closure_proposed,
             ProgressReport.discussion_requested,
+            (ProgressReport.meeting_id == meeting.id).label("for_this_meeting"),
             sa.func.row_number()
             .over(
                 partition_by=ProgressReport.case_id,
@@ -236,9 +237,16 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
         .subquery()
     )
     reports = [
-        rules.ReportFacts(case_id, submitted_at.astimezone(zone).date(), rag, closure, requested)
-        for case_id, submitted_at, rag, closure, requested, _rank in db.session.execute(
-            sa.select(ranked).where(ranked.c.rank == 1)
+        rules.ReportFacts(
+            case_id,
+            submitted_at.astimezone(zone).date(),
+            rag,
+            closure,
+            requested,
+            bool(for_this_meeting),
+        )
+        for case_id, submitted_at, rag, closure, requested, for_this_meeting, _rank in (
+            db.session.execute(sa.select(ranked).where(ranked.c.rank == 1))
         )
     ]
 

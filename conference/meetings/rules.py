@@ -135,6 +135,7 @@ class ReportFacts(NamedTuple):
     rag: RagStatus
     closure_proposed: bool = False
     discussion_requested: bool = False
+    for_this_meeting: bool = False  # written for the meeting whose agenda is being built
 
 
 class Discussion(NamedTuple):
@@ -227,7 +228,9 @@ def _signals(
             or report.submitted_on > latest[report.case_id].submitted_on
         ):
             latest[report.case_id] = report
-        if previous is None or report.submitted_on > previous:  # made since the last sitting
+        # A request in the report written for this meeting, or made since the last sitting (a
+        # report submitted on the day of the last sitting, for this one, still counts).
+        if report.for_this_meeting or previous is None or report.submitted_on > previous:
             if report.discussion_requested:
                 requested.add(report.case_id)
             if report.closure_proposed:
@@ -290,6 +293,11 @@ def mark_carry_over(minutes_in_order: Sequence[int], length_minutes: int) -> lis
         elapsed += minutes
         marks.append(elapsed > length_minutes)
     return marks
+
+
+def overrun_minutes(minutes_in_order: Sequence[int], length_minutes: int) -> int:
+    """How many minutes the items take beyond the meeting's length (0 when they fit)."""
+    return max(sum(minutes_in_order) - length_minutes, 0)
 
 
 def _priority(item: ProposedItem, minors_first: bool) -> tuple[int, int, int, int, str]:
@@ -439,3 +447,8 @@ FINAL_STATUSES = frozenset({MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED})
 def record_is_final(status: MeetingStatus) -> bool:
     """A closed meeting's record is final: it changes only through a minutes amendment."""
     return status in FINAL_STATUSES
+
+
+def opens_early(meeting_day: date, today: date) -> bool:
+    """Opening a sitting before its day is almost always a slip of the finger."""
+    return today < meeting_day

@@ -12,6 +12,11 @@ class SignForm(FlaskForm):
     password = PasswordField(
         _l("Your password, to confirm it is you signing"), validators=[DataRequired()]
     )
+    code = StringField(
+        _l("The code from your authenticator app, if you use one"),
+        filters=[strip],
+        validators=[Length(max=20)],
+    )
 
 
 class AmendForm(FlaskForm):

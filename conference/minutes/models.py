@@ -65,17 +65,30 @@ class MinutesSignature(Model):
     version: Mapped[MinutesVersion] = relationship(back_populates="signatures")
 
 
+class ArchivedFileKind(enum.StrEnum):
+    MINUTES = "minutes"
+    EXTRACT = "extract"
+    MANIFEST = "manifest"
+
+
 class ArchivedFile(Model):
-    """A PDF/A file written on sign-off: the minutes, or one agency's extract."""
+    """A file of the archive of signed minutes, kept in the database so that every server can
+    serve and verify it: the PDF/A minutes, one agency's extract, or the manifest of hashes.
+    Written once at sign-off and never changed (see minutes/archive.py)."""
 
     __tablename__ = "archived_file"
 
     id: Mapped[int] = primary_key()
     version_id: Mapped[int] = internal(sa.ForeignKey("minutes_version.id"), index=True)
     agency_id: Mapped[int | None] = internal(sa.ForeignKey("agency.id"))
+    kind: Mapped[ArchivedFileKind] = internal(
+        default=ArchivedFileKind.MINUTES, server_default=ArchivedFileKind.MINUTES.value
+    )
+    # Where an export puts it: <panel>/<year>/<document id>-v<version>[-<agency>].pdf
     path: Mapped[str] = internal(sa.String(500), unique=True)
     sha256: Mapped[str] = internal(sa.String(64))
     size_bytes: Mapped[int] = internal()
+    body: Mapped[bytes | None] = internal(sa.LargeBinary, deferred=True)
     created_at: Mapped[datetime] = created_at()
 
     version: Mapped[MinutesVersion] = relationship(back_populates="files")

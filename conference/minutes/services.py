@@ -17,8 +17,7 @@ from flask_babel import gettext as _
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import User
-from conference.auth.passwords import verify_password
-from conference.documents.minutes import minutes_content
+from conference.documents.minutes import minutes_content, signature_block
 from conference.errors import DomainError, ForbiddenError, InvalidTransitionError
 from conference.extensions import db
 from conference.formatting import to_zone
@@ -94,7 +93,8 @@ def draft_minutes(meeting: Meeting, *, actor: User, now: datetime) -> MinutesVer
 
 
 def circulate(version: MinutesVersion, *, actor: User, now: datetime) -> int:
-    """Send the draft to those present for comments; returns how many were told."""
+    """Send the draft to those present who may read it, for comments; returns how many were
+    told."""
     meeting = version.meeting
     if not permissions.can_manage_minutes(actor, meeting):
         raise ForbiddenError(_("Only the chair or the secretary circulate the minutes."))
@@ -104,7 +104,10 @@ def circulate(version: MinutesVersion, *, actor: User, now: datetime) -> int:
     version.circulated_at = now
     told = 0
     for attendance in meeting.attendance:
-        if attendance.status is not AttendanceStatus.PRESENT:
+        # Those present who may read the draft: partners read their extract once it is signed.
+        if attendance.status is not AttendanceStatus.PRESENT or (
+            permissions.minutes_access(attendance.user, meeting) != "full"
+        ):
             continue
         told += notify(
             attendance.user_id,
@@ -124,6 +127,7 @@ def circulate(version: MinutesVersion, *, actor: User, now: datetime) -> int:
 
 
 def core_present(meeting: Meeting) -> set[int]:
+    """The core agencies that were present: each co-signs the minutes."""
     core = meeting.panel.core_agency_ids
     return {
         a.agency_id
@@ -132,7 +136,7 @@ def core_present(meeting: Meeting) -> set[int]:
     }
 
 
-def _chair_id(meeting: Meeting) -> int | None:
+def chair_id(meeting: Meeting) -> int | None:
     """Who signs as chair: the meeting's chair, else the panel's."""
     if meeting.chair_id is not None:
         return meeting.chair_id
@@ -142,14 +146,27 @@ def _chair_id(meeting: Meeting) -> int | None:
     )
 
 
-def sign(version: MinutesVersion, *, password: str, actor: User, now: datetime) -> MinutesStatus:
-    """The chair signs, each core agency present co-signs; the last signature archives them."""
+def signatures_of(version: MinutesVersion) -> dict[str, Any]:
+    """The signature block of a version: who signed, whose signature is awaited."""
+    meeting = version.meeting
+    return signature_block(
+        version,
+        chair_id=chair_id(meeting),
+        core_present=core_present(meeting),
+        zone=meeting.panel.timezone,
+    )
+
+
+def sign(version: MinutesVersion, *, actor: User, now: datetime) -> MinutesStatus:
+    """The chair signs, each core agency present co-signs; the last signature archives them.
+
+    The signer has just proved who they are (`auth.services.reauthenticate`, with the sign-in
+    throttle and audit); the archive is written in this same transaction, so a failed commit
+    leaves nothing behind and the last signature can simply be given again."""
     meeting = version.meeting
     if version.status is not MinutesStatus.CIRCULATED:
         raise InvalidTransitionError(_("Minutes are signed once they have been circulated."))
-    if not verify_password(actor.password_hash, password):
-        raise DomainError(_("That is not your password."), field="password")
-    if actor.id == _chair_id(meeting):
+    if actor.id == chair_id(meeting):
         role, agency_id = SignatureRole.CHAIR, actor.agency_id
     elif (
         actor.agency_id in core_present(meeting)
@@ -182,11 +199,24 @@ def sign(version: MinutesVersion, *, password: str, actor: User, now: datetime) 
         version.status = MinutesStatus.SIGNED
         version.signed_at = now
         db.session.flush()
-        archive.archive_version(version, now)
+        manifest = archive.archive_version(version, signatures_of(version), now)
         version.status = MinutesStatus.ARCHIVED
         version.archived_at = now
         meeting.status = MeetingStatus.MINUTES_SIGNED
-        _audit(version, "minutes.archived", actor, now)
+        record_event(
+            "minutes.archived",
+            actor=actor,
+            now=now,
+            object_type="minutes",
+            object_id=version.id,
+            panel_id=meeting.panel_id,
+            detail={
+                "document_id": version.document_id,
+                "version": version.number,
+                "content_sha256": manifest["content_sha256"],
+                "manifest_sha256": manifest["manifest_sha256"],
+            },
+        )
         db.session.flush()
     return version.status
 

@@ -3,20 +3,39 @@
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference.audit.services import record_event
 from conference.auth import permissions
+from conference.auth import services as auth_services
 from conference.db import utcnow
-from conference.documents.minutes import extract_agencies, extract_content
+from conference.documents.minutes import extract_agencies, extract_content, with_signatures
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.formatting import local_datetime
 from conference.meetings.models import AttendanceStatus, Meeting
 from conference.meetings.services.base import record_document
 from conference.minutes import archive, forms, services
 from conference.minutes.models import MinutesStatus, MinutesVersion
-from conference.views import apply_change, client_ip, recent_authentication, show_error
+from conference.views import (
+    apply_change,
+    client_ip,
+    post_form,
+    recent_authentication,
+    show_error,
+)
 
 bp = Blueprint("minutes", __name__)
 
@@ -75,10 +94,18 @@ def show(version_id: int) -> Any:
     return _page(version, access)
 
 
+def _document(version: MinutesVersion, access: str) -> dict[str, Any]:
+    """What this reader may read of the version, with its signature block."""
+    doc = version.content if access == "full" else _own_extract(version)
+    return with_signatures(doc, services.signatures_of(version))
+
+
 def _page(version: MinutesVersion, access: str, status: int = 200, **forms_in: Any) -> Any:
     meeting = version.meeting
     can_manage = permissions.can_manage_minutes(current_user, meeting)
-    doc = version.content if access == "full" else _own_extract(version)
+    if version.archived_at is not None and not archive.content_intact(version):
+        return _archive_refused(version, "content changed")
+    doc = _document(version, access)
     context: dict[str, Any] = {
         "version": version,
         "meeting": meeting,
@@ -92,7 +119,7 @@ def _page(version: MinutesVersion, access: str, status: int = 200, **forms_in: A
         ),
         "sign_form": forms_in.get("sign_form") or forms.SignForm(),
         "amend_form": forms_in.get("amend_form") or forms.AmendForm(),
-        "signatures": version.signatures,
+        "may_sign": _may_sign(version),
     }
     return render_template("minutes/show.html", **context), status
 
@@ -139,29 +166,63 @@ def circulate(version_id: int) -> Any:
     )
 
 
+def _may_sign(version: MinutesVersion) -> bool:
+    """Whether the signed-in person has a signature to give on this version now."""
+    if version.status is not MinutesStatus.CIRCULATED:
+        return False
+    meeting = version.meeting
+    given = {(s.role.value, s.agency_id) for s in version.signatures}
+    if current_user.id == services.chair_id(meeting):
+        return not any(role == "chair" for role, _agency in given)
+    return (
+        current_user.agency_id in services.core_present(meeting)
+        and permissions.minutes_access(current_user, meeting) == "full"
+        and ("co_signer", current_user.agency_id) not in given
+        and not any(agency == current_user.agency_id for _role, agency in given)
+    )
+
+
 @bp.route("/minutes/<int:version_id>/sign", methods=["POST"])
 @recent_authentication(back=lambda version_id: url_for("minutes.show", version_id=version_id))
 def sign(version_id: int) -> Any:
     version, access = _load(version_id)
     form = forms.SignForm()
     if form.validate_on_submit():
-        try:
-            result = services.sign(
-                version, password=form.password.data, actor=current_user, now=utcnow()
+        # The same check as signing in: throttled, locked after repeated failures, audited.
+        attempt = auth_services.reauthenticate(
+            current_user,
+            g.user_session,
+            form.password.data or "",
+            form.code.data or "",
+            now=utcnow(),
+            ip=client_ip(),
+        )
+        db.session.commit()  # a failure stays audited and counted
+        if attempt.user is None:
+            form.password.errors = [_refusal(attempt.locked_until)]
+            return _page(
+                _load(version_id)[0], access, 429 if attempt.locked_until else 422, sign_form=form
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Signed. The minutes are complete and archived.")
-                if result is MinutesStatus.ARCHIVED
-                else _("Signed. Waiting for the other signatures."),
-                "success",
-            )
-            return redirect(url_for("minutes.show", version_id=version.id))
-    return _page(_load(version_id)[0], access, 422, sign_form=form)
+    return post_form(
+        form,
+        lambda: services.sign(version, actor=current_user, now=utcnow()),
+        success=lambda status: (
+            _("Signed. The minutes are complete and archived.")
+            if status is MinutesStatus.ARCHIVED
+            else _("Signed. Waiting for the other signatures.")
+        ),
+        target=url_for("minutes.show", version_id=version.id),
+        page=lambda status: _page(_load(version_id)[0], access, status, sign_form=form),
+    )
+
+
+def _refusal(locked_until: Any) -> str:
+    if locked_until is not None:
+        return _(
+            "Too many failed attempts. Signing is paused until %(time)s.",
+            time=local_datetime(locked_until, current_app.config["DEFAULT_TIMEZONE"]),
+        )
+    return _("That is not your password (or the code is wrong).")
 
 
 @bp.route("/minutes/<int:version_id>/amend", methods=["POST"])
@@ -220,12 +281,47 @@ def changes(version_id: int) -> Any:
     )
 
 
+def _archive_refused(version: MinutesVersion, what: str) -> Any:
+    """An archived file or the stored content is not what was signed: the reader is told, the
+    administrator finds it in the log and the audit trail; never a 500."""
+    record_event(
+        "minutes.archive_check_failed",
+        actor=current_user,
+        now=utcnow(),
+        object_type="minutes",
+        object_id=version.id,
+        panel_id=version.meeting.panel_id,
+        ip=client_ip(),
+        detail={"what": what},
+    )
+    db.session.commit()
+    if what == "missing":
+        message = _(
+            "These signed minutes cannot be shown: their archived copy is missing. The "
+            "administrator has been told; it must be restored from a backup."
+        )
+    else:
+        message = _(
+            "These signed minutes cannot be shown: the archived copy is no longer what was "
+            "signed. The administrator has been told; it must be restored from a backup."
+        )
+    return render_template("errors/error.html", code=409, message=message), 409
+
+
 def _pdf(version: MinutesVersion, agency_id: int | None, doc: dict[str, Any], name: str) -> Any:
-    """Archived minutes come from the archive, never rendered again; drafts are rendered."""
-    body = archive.archived_body(version, agency_id) if version.archived_at else None
-    if body is None:
+    """Archived minutes come from the archive, checked against their hash, never rendered
+    again; drafts are rendered."""
+    if version.archived_at is not None:
+        try:
+            body = archive.archived_body(version, agency_id)
+        except archive.ArchiveError as error:
+            return _archive_refused(version, str(error))
+    else:
         body = archive.render_minutes(
-            doc | {"status": _("draft") if version.signed_at is None else ""}
+            with_signatures(
+                doc | {"status": _("draft") if version.signed_at is None else ""},
+                services.signatures_of(version),
+            )
         )
     record_document(version.meeting, name, actor=current_user, now=utcnow(), ip=client_ip())
     db.session.commit()
@@ -269,5 +365,6 @@ def extract_pdf(version_id: int, agency_id: int) -> Any:
 @recent_authentication()
 def print_view(version_id: int) -> Any:
     version, access = _load(version_id)
-    doc = version.content if access == "full" else _own_extract(version)
-    return render_template("documents/minutes.html", doc=doc)
+    if version.archived_at is not None and not archive.content_intact(version):
+        return _archive_refused(version, "content changed")
+    return render_template("documents/minutes.html", doc=_document(version, access))

@@ -18,6 +18,7 @@ class NotificationKind(enum.StrEnum):
     AGENDA_DRAFT = "agenda_draft"
     AGENDA_PUBLISHED = "agenda_published"
     COORDINATOR_ASSIGNED = "coordinator_assigned"
+    ACTION_ASSIGNED = "action_assigned"
     MINUTES_CIRCULATED = "minutes_circulated"
     MINUTES_CIRCULATION_DUE = "minutes_circulation_due"
     WEEKLY_DIGEST = "weekly_digest"

@@ -11,14 +11,19 @@ document.addEventListener("keydown", (event) => {
 });
 
 // Nothing is lost: the item's record saves itself a moment after the chair stops typing, and
-// when a field is left. The form still works without this script (the Save button).
+// when a field is left. Each save sends the version the last one got back, so the chair's own
+// saves never conflict; pressing "Save" waits for a save in flight first. The form still works
+// without this script (the Save button).
 document.querySelectorAll("form[data-autosave]").forEach((form) => {
   const status = form.querySelector("[data-autosave-status]");
   const version = form.querySelector('input[name$="version"]');
   let timer = null;
   let saving = Promise.resolve();
+  let submitting = false;
 
   const save = () => {
+    clearTimeout(timer);
+    timer = null;
     saving = saving.then(async () => {
       try {
         const response = await fetch(form.action, {
@@ -30,7 +35,7 @@ document.querySelectorAll("form[data-autosave]").forEach((form) => {
         const body = await response.json();
         if (response.ok) {
           version.value = body.version;
-          status.textContent = form.dataset.savedText.replace("%s", body.saved);
+          status.textContent = body.message;
         } else {
           status.textContent = body.error;
         }
@@ -38,14 +43,22 @@ document.querySelectorAll("form[data-autosave]").forEach((form) => {
         status.textContent = form.dataset.offlineText;
       }
     });
+    return saving;
   };
 
   form.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(save, 1500);
   });
-  form.addEventListener("change", () => {
-    clearTimeout(timer);
+  form.addEventListener("change", (event) => {
+    if (event.target.type === "submit") return;
     save();
+  });
+  form.addEventListener("submit", (event) => {
+    if (submitting) return;
+    event.preventDefault();
+    submitting = true;
+    clearTimeout(timer); // what was waiting to be saved goes with the form itself
+    saving.finally(() => form.submit());
   });
 });

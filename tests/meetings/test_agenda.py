@@ -283,7 +283,18 @@ def test_moving_and_retiming_items_renumbers_and_recomputes_carry_over(
     client = login(world.users["chair"])
     low = next(i for i in items if i.case_id == second.id)
 
-    client.post(f"/meetings/{meeting.id}/agenda/items/{low.id}/move", data={"direction": "up"})
+    moved = client.post(
+        f"/meetings/{meeting.id}/agenda/items/{low.id}/move", data={f"move-{low.id}-direction": "up"}
+    )
+    assert case_references(meeting) == [second.reference, first.reference]
+    assert moved.headers["Location"].endswith(f"#item-{low.id}")  # the page stays at the item
+    client.post(  # to a given place: the third, after the standing item and the other case
+        f"/meetings/{meeting.id}/agenda/items/{low.id}/move", data={f"move-{low.id}-position": "3"}
+    )
+    assert case_references(meeting) == [first.reference, second.reference]
+    client.post(
+        f"/meetings/{meeting.id}/agenda/items/{low.id}/move", data={f"move-{low.id}-position": "2"}
+    )
     assert case_references(meeting) == [second.reference, first.reference]
 
     client.post(

@@ -146,6 +146,22 @@ TRIGGERS = [
     ),
     pytest.param(
         case(),
+        {
+            "reports": [
+                ReportFacts(
+                    1,
+                    date(2026, 11, 24),
+                    RagStatus.ON_TRACK,
+                    discussion_requested=True,
+                    for_this_meeting=True,
+                )
+            ]
+        },
+        [Reason.DISCUSSION_REQUESTED],
+        id="a request in the report for this meeting, written on the day of the last sitting",
+    ),
+    pytest.param(
+        case(),
         {"reports": [ReportFacts(1, date(2026, 12, 1), RagStatus.ON_TRACK, closure_proposed=True)]},
         [Reason.CLOSURE_PROPOSED],
         id="coordinator proposes closure in a report",

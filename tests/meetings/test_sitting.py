@@ -252,9 +252,18 @@ def test_a_stale_item_save_is_refused_and_a_risk_change_needs_a_reason(
     sitting_services.save_item(item, record, version=seen, actor=chair, now=NOW)
     db.session.commit()
     assert world.cases["plain"].risk_level is RiskLevel.HIGH
+    # The same text sent again against the old version (the background save and the button)
+    # is no conflict; different text is.
+    sitting_services.save_item(item, record, version=seen, actor=chair, now=NOW)
+    other = sitting_services.ItemRecord(
+        facts="Three missed appointments.",
+        assessed_risk=RiskLevel.HIGH,
+        assessment="New threats online.",
+        outcome=ItemOutcome.DISCUSSED,
+    )
     with pytest.raises(ConflictError, match="Someone else saved this item"):
         sitting_services.save_item(
-            item, record, version=seen, actor=world.users["secretary"], now=NOW
+            item, other, version=seen, actor=world.users["secretary"], now=NOW
         )
 
 
@@ -292,7 +301,7 @@ def test_the_coordinator_comes_from_the_police_when_a_crime_is_suspected(
             case,
             world.users["social"],
             reason="Knows him",
-            meeting_id=meeting.id,
+            meeting=meeting,
             actor=chair,
             now=NOW,
         )
@@ -300,7 +309,7 @@ def test_the_coordinator_comes_from_the_police_when_a_crime_is_suspected(
         case,
         world.users["police"],
         reason="Investigation open",
-        meeting_id=meeting.id,
+        meeting=meeting,
         actor=chair,
         now=NOW,
     )
@@ -309,7 +318,7 @@ def test_the_coordinator_comes_from_the_police_when_a_crime_is_suspected(
         world.users["social"],
         reason="Family work leads now",
         override_reason="Police agree: investigation closed without charge.",
-        meeting_id=meeting.id,
+        meeting=meeting,
         actor=chair,
         now=NOW + timedelta(minutes=5),
     )
@@ -333,7 +342,7 @@ def test_the_coordinator_comes_from_the_police_when_a_crime_is_suspected(
             case,
             world.users["police"],
             reason="x",
-            meeting_id=None,
+            meeting=None,
             actor=world.users["police"],
             now=NOW,
         )

@@ -198,8 +198,11 @@ def test_a_recommendation_through_positions_to_a_decision(
 
 def test_closing_locks_the_record(world: World, meeting: Meeting, login) -> None:
     client = login(world.users["chair"])
-    client.post(f"/meetings/{meeting.id}/open")
-    client.post(f"/meetings/{meeting.id}/close")
+    client.post(f"/meetings/{meeting.id}/open", data={"confirmed": "1"})
+    asked = client.post(f"/meetings/{meeting.id}/close").get_data(as_text=True)
+    assert "Close the meeting?" in asked
+    assert db.session.get(Meeting, meeting.id).status is MeetingStatus.IN_PROGRESS
+    client.post(f"/meetings/{meeting.id}/close", data={"confirmed": "1"})
     first = items(meeting)[0]
     assert db.session.get(Meeting, meeting.id).status is MeetingStatus.CLOSED
     assert first.outcome is ItemOutcome.NOT_REACHED

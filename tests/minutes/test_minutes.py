@@ -120,7 +120,7 @@ def signed_minutes(world: World, meeting: Meeting) -> MinutesVersion:
     version = services.draft_minutes(meeting, actor=world.users["secretary"], now=AFTER)
     services.circulate(version, actor=world.users["secretary"], now=AFTER)
     for key in ("chair", "police", "prosecutor"):
-        services.sign(version, password=TEST_PASSWORD, actor=world.users[key], now=AFTER)
+        services.sign(version, actor=world.users[key], now=AFTER)
     db.session.commit()
     return version
 
@@ -159,7 +159,7 @@ def test_extracts_hold_only_the_items_that_concern_the_agency(
     assert extract_content(content, ngo.id, ngo.name)["items"] == []
 
 
-def test_signing_takes_the_chair_and_each_core_agency_present_and_the_password(
+def test_signing_takes_the_chair_and_each_core_agency_present(
     world: World, meeting: Meeting
 ) -> None:
     secretary = world.users["secretary"]
@@ -167,23 +167,26 @@ def test_signing_takes_the_chair_and_each_core_agency_present_and_the_password(
         services.draft_minutes(meeting, actor=world.users["police"], now=AFTER)
     version = services.draft_minutes(meeting, actor=secretary, now=AFTER)
     with pytest.raises(InvalidTransitionError, match="circulated"):
-        services.sign(version, password=TEST_PASSWORD, actor=world.users["chair"], now=AFTER)
-    assert services.circulate(version, actor=secretary, now=AFTER) == 5  # those present
-    with pytest.raises(DomainError, match="not your password"):
-        services.sign(version, password="wrong", actor=world.users["chair"], now=AFTER)
+        services.sign(version, actor=world.users["chair"], now=AFTER)
+    # Those present who may read the draft; the social services partner reads its extract
+    # once the minutes are signed, and is not sent a link it could not open.
+    assert services.circulate(version, actor=secretary, now=AFTER) == 4
+    told = db.session.scalars(
+        sa.select(Notification.user_id).where(
+            Notification.kind == NotificationKind.MINUTES_CIRCULATED
+        )
+    ).all()
+    assert world.users["social"].id not in told
     with pytest.raises(ForbiddenError):
-        services.sign(version, password=TEST_PASSWORD, actor=world.users["social"], now=AFTER)
+        services.sign(version, actor=world.users["social"], now=AFTER)
+    assert services.sign(version, actor=world.users["chair"], now=AFTER) is MinutesStatus.CIRCULATED
+    with pytest.raises(DomainError, match="already been given"):
+        services.sign(version, actor=world.users["chair"], now=AFTER)
     assert (
-        services.sign(version, password=TEST_PASSWORD, actor=world.users["chair"], now=AFTER)
-        is MinutesStatus.CIRCULATED
+        services.sign(version, actor=world.users["police"], now=AFTER) is MinutesStatus.CIRCULATED
     )
     assert (
-        services.sign(version, password=TEST_PASSWORD, actor=world.users["police"], now=AFTER)
-        is MinutesStatus.CIRCULATED
-    )
-    assert (
-        services.sign(version, password=TEST_PASSWORD, actor=world.users["prosecutor"], now=AFTER)
-        is MinutesStatus.ARCHIVED
+        services.sign(version, actor=world.users["prosecutor"], now=AFTER) is MinutesStatus.ARCHIVED
     )
     assert meeting.status is MeetingStatus.MINUTES_SIGNED
     assert version.signed_at == AFTER
@@ -212,7 +215,7 @@ def test_an_amendment_supersedes_the_signed_version_and_both_stay_archived(
     )
     services.circulate(second, actor=secretary, now=AFTER)
     for key in ("chair", "police", "prosecutor"):
-        services.sign(second, password=TEST_PASSWORD, actor=world.users[key], now=AFTER)
+        services.sign(second, actor=world.users[key], now=AFTER)
     db.session.commit()
 
     assert second.supersedes_id == first.id
@@ -226,18 +229,21 @@ def test_an_amendment_supersedes_the_signed_version_and_both_stay_archived(
     assert "One appointment kept." in page
 
 
-def test_the_archive_is_pdf_a_and_verify_names_a_changed_and_a_missing_file(
-    app: Flask, world: World, meeting: Meeting
+def _body(row: ArchivedFile) -> bytes:
+    return db.session.scalar(sa.select(ArchivedFile.body).where(ArchivedFile.id == row.id))
+
+
+def test_the_archive_is_pdf_a_in_the_database_and_verify_names_what_changed(
+    app: Flask, world: World, meeting: Meeting, tmp_path: Path
 ) -> None:
     version = signed_minutes(world, meeting)
     files = db.session.scalars(
         sa.select(ArchivedFile).where(ArchivedFile.version_id == version.id)
     ).all()
-    root = Path(app.config["EXPORTS_DIR"])
     pdfs = [f for f in files if f.path.endswith(".pdf")]
     assert len(pdfs) == 1 + 2  # the minutes; the extracts of the police and of social services
     main = next(f for f in pdfs if f.agency_id is None)
-    body = (root / main.path).read_bytes()
+    body = _body(main)
     reader = PdfReader(io.BytesIO(body))
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp  # PDF/A-3b, as the archive's metadata says
@@ -246,27 +252,33 @@ def test_the_archive_is_pdf_a_and_verify_names_a_changed_and_a_missing_file(
 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["minutes", "verify"]).exit_code == 0
+    # An export for printing, checked against the archive.
+    exported = runner.invoke(args=["minutes", "export", "--out", str(tmp_path)])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / main.path).read_bytes() == body
+    assert runner.invoke(args=["minutes", "verify", "--export", str(tmp_path)]).exit_code == 0
     extract = next(f for f in pdfs if f.agency_id is not None)
-    (root / extract.path).write_bytes((root / extract.path).read_bytes() + b"%tampered")
-    (root / main.path).unlink()
+    (tmp_path / extract.path).write_bytes(_body(extract) + b"%tampered")
+    result = runner.invoke(args=["minutes", "verify", "--export", str(tmp_path)])
+    assert result.exit_code != 0
+    assert f"changed: {extract.path}" in result.output
+
+    # Below the app: a file rewritten in the database, one emptied, the signed content edited.
+    table = ArchivedFile.__table__
+    db.session.execute(table.update().where(table.c.id == extract.id).values(body=b"%PDF-x"))
+    db.session.execute(table.update().where(table.c.id == main.id).values(body=None))
+    content = MinutesVersion.__table__
+    db.session.execute(
+        content.update()
+        .where(content.c.id == version.id)
+        .values(content=version.content | {"amendment_reason": "edited in SQL"})
+    )
+    db.session.commit()
     result = runner.invoke(args=["minutes", "verify"])
     assert result.exit_code != 0
     assert f"changed: {extract.path}" in result.output
     assert f"missing: {main.path}" in result.output
-
-
-def test_signed_minutes_are_downloaded_from_the_archive_and_audited(
-    app: Flask, world: World, meeting: Meeting, login
-) -> None:
-    version = signed_minutes(world, meeting)
-    main = next(f for f in version.files if f.agency_id is None and f.path.endswith(".pdf"))
-    archived = (Path(app.config["EXPORTS_DIR"]) / main.path).read_bytes()
-    response = login(world.users["police"]).get(f"/minutes/{version.id}.pdf")
-    assert response.data == archived
-    events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "document.downloaded")
-    ).all()
-    assert [e.actor_id for e in events] == [world.users["police"].id]
+    assert "content changed" in result.output
 
 
 @pytest.mark.parametrize(

@@ -150,8 +150,8 @@ def _item_of(meeting: Meeting, item_id: int) -> AgendaItem:
     return item
 
 
-def move_item(meeting: Meeting, item_id: int, offset: int, *, actor: User, now: datetime) -> None:
-    """Move an item up (-1) or down (+1) the order of business."""
+def move_item(meeting: Meeting, item_id: int, position: int, *, actor: User, now: datetime) -> None:
+    """Move an item to a place in the order of business (1 is first; beyond the end is last)."""
     check_manage(meeting, actor)
     _check_agenda_open(meeting)
     items = active_items(meeting)
@@ -159,7 +159,7 @@ def move_item(meeting: Meeting, item_id: int, offset: int, *, actor: User, now: 
     if item not in items:
         raise DomainError(_("A removed item has no place in the order."))
     old = items.index(item)
-    new = min(max(old + offset, 0), len(items) - 1)
+    new = min(max(position - 1, 0), len(items) - 1)
     if new == old:
         return
     items.insert(new, items.pop(old))

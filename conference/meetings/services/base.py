@@ -1,6 +1,7 @@
 """What every meeting service shares: who may change a meeting, the one guard that keeps a
 closed meeting's record final, and the audit entry of a meeting."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -90,3 +91,9 @@ def record_document(
         ip=ip,
         detail={"document": document},
     )
+
+
+def agency_names(meeting: Meeting, agency_ids: Iterable[int]) -> list[str]:
+    """The names of some of the panel's agencies, in alphabetical order."""
+    wanted = set(agency_ids)
+    return sorted(pa.agency.name for pa in meeting.panel.agency_tiers if pa.agency_id in wanted)

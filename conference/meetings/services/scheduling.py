@@ -33,6 +33,7 @@ from conference.meetings.services.base import (
     EDITABLE_STATUSES,
     audit_meeting,
     check_manage,
+    check_record_open,
     current_memberships,
 )
 from conference.panels.models import Panel, PanelRole
@@ -69,6 +70,18 @@ def _check_details(
     return starts_at, ends_at
 
 
+def _check_free(panel: Panel, starts_at: datetime, meeting: Meeting | None = None) -> None:
+    taken = db.session.scalar(
+        sa.select(Meeting.id).where(
+            Meeting.panel_id == panel.id,
+            Meeting.starts_at == starts_at,
+            Meeting.id != (meeting.id if meeting else 0),
+        )
+    )
+    if taken is not None:
+        raise DomainError(_("The panel already has a meeting at that time."), field="day")
+
+
 def _invite_members(meeting: Meeting, panel: Panel) -> None:
     for membership in current_memberships(panel):
         if not membership.user.active:
@@ -94,6 +107,7 @@ def schedule_meeting(
     if not permissions.can_schedule_meeting(actor, panel.id):
         raise ForbiddenError(_("Only the panel's chair or secretary schedule its meetings."))
     starts_at, ends_at = _check_details(panel, details, now)
+    _check_free(panel, starts_at)
     meeting = Meeting(
         panel=panel,
         starts_at=starts_at,
@@ -155,6 +169,7 @@ def update_meeting(
         _("Someone else changed this meeting while you were editing. Check their change."),
     )
     meeting.starts_at, meeting.ends_at = _check_details(meeting.panel, details, now)
+    _check_free(meeting.panel, meeting.starts_at, meeting)
     meeting.place = details.place
     meeting.video_link = details.video_link
     meeting.chair_id = details.chair_id
@@ -173,6 +188,7 @@ def record_attendance(
 ) -> int:
     """Set who came, sent apologies or stayed away; returns how many entries changed."""
     check_manage(meeting, actor)
+    check_record_open(meeting)
     changed = 0
     for attendance in meeting.attendance:
         status = statuses.get(attendance.id)

@@ -5,7 +5,7 @@ None commits: the entry point (request, job, command) does, once.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -43,6 +43,7 @@ from conference.meetings.services.base import (
     audit_meeting,
     check_in_session,
     check_manage,
+    check_record_open,
 )
 
 
@@ -74,8 +75,7 @@ def record_presence(
     check_manage(meeting, actor)
     if attendance.meeting_id != meeting.id:
         raise DomainError(_("That person is not on this meeting's list."))
-    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED):
-        check_in_session(meeting)
+    check_record_open(meeting)
     if data.arrived_at and data.left_at and data.left_at <= data.arrived_at:
         raise DomainError(_("Someone cannot leave before they arrive."), field="left_at")
     unacknowledged = not data.acknowledged and attendance.confidentiality_acknowledged_at is None
@@ -106,6 +106,20 @@ def presence_of(meeting: Meeting) -> list[rules.Presence]:
         for a in meeting.attendance
         if a.role is AttendeeRole.MEMBER  # observers neither make the quorum nor take positions
     ]
+
+
+def in_session(meeting: Meeting) -> bool:
+    """Whether the sitting is open: items, decisions and actions can be recorded."""
+    return meeting.status is MeetingStatus.IN_PROGRESS
+
+
+def quorum_now(meeting: Meeting, now: datetime) -> rules.Quorum:
+    """The quorum as the chair sees it now: with the members in the room now, or as it stood
+    when the sitting closed. One answer for the opening page, the item and the meeting page."""
+    at = now
+    if meeting.closed_at is not None and meeting.closed_at < now:
+        at = meeting.closed_at - timedelta(microseconds=1)
+    return quorum_at(meeting, at)
 
 
 def quorum_at(meeting: Meeting, at: datetime) -> rules.Quorum:
@@ -176,6 +190,15 @@ class ItemRecord:
     outcome: ItemOutcome | None
 
 
+def _saved_as(item: AgendaItem, record: ItemRecord) -> bool:
+    return (item.facts, item.assessed_risk, item.assessment, item.outcome) == (
+        record.facts.strip(),
+        record.assessed_risk,
+        record.assessment.strip(),
+        record.outcome,
+    )
+
+
 def save_item(
     item: AgendaItem, record: ItemRecord, *, version: int, actor: User, now: datetime
 ) -> None:
@@ -183,6 +206,8 @@ def save_item(
     meeting = item.meeting
     check_manage(meeting, actor)
     check_in_session(meeting)
+    if version != item.version_id and _saved_as(item, record):
+        return  # the same text sent twice (a background save and the button): nothing to do
     check_version(
         item,
         version,

@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from conference.auth import permissions
@@ -21,14 +22,21 @@ from conference.documents import meeting as documents
 from conference.documents.projection import AgendaDocument
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.meetings import forms, queries
+from conference.meetings import forms, queries, rules
 from conference.meetings.models import (
     Meeting,
 )
 from conference.meetings.services import agenda as agenda_services
 from conference.meetings.services import base
 from conference.meetings.views import bp, load_managed_meeting, load_meeting
-from conference.views import apply_change, client_ip, recent_authentication, show_error
+from conference.views import (
+    apply_change,
+    client_ip,
+    confirmation,
+    confirmed,
+    post_form,
+    recent_authentication,
+)
 
 # --- The agenda -------------------------------------------------------------------------------
 
@@ -65,41 +73,71 @@ def agenda(meeting_id: int) -> Any:
     return _agenda_page(load_meeting(meeting_id))
 
 
-def _apply(meeting: Meeting, change: Any, success: str) -> Any:
-    """Run an agenda change and go back to the agenda."""
-    return apply_change(change, success, url_for("meetings.agenda", meeting_id=meeting.id))
+def _back_to_agenda(meeting: Meeting, item_id: int | None = None) -> str:
+    anchor = f"item-{item_id}" if item_id is not None else None
+    return url_for("meetings.agenda", meeting_id=meeting.id, _anchor=anchor)
 
 
 @bp.route("/<int:meeting_id>/agenda/build", methods=["POST"])
 def build(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
-    return _apply(
-        meeting,
+    return apply_change(
         lambda: agenda_services.build_agenda(meeting, actor=current_user, now=utcnow()),
         _("The agenda was proposed from the caseload. Check the reasons, then publish."),
+        _back_to_agenda(meeting),
     )
 
 
 @bp.route("/<int:meeting_id>/agenda/publish", methods=["POST"])
 def publish(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
-    return _apply(
-        meeting,
+    items = base.active_items(meeting)
+    over = rules.overrun_minutes(
+        [i.minutes_allocated for i in items], queries.length_minutes(meeting)
+    )
+    if over and not confirmed():
+        return confirmation(
+            title=_("Publish an agenda that runs over its time?"),
+            lines=[
+                _(
+                    "The items take %(over)s minutes more than the meeting has.",
+                    over=over,
+                ),
+                ngettext(
+                    "%(num)s item is likely to carry over to the next meeting.",
+                    "%(num)s items are likely to carry over to the next meeting.",
+                    sum(i.likely_carry_over for i in items),
+                ),
+                _("Every invitee is notified when it is published."),
+            ],
+            action=url_for("meetings.publish", meeting_id=meeting.id),
+            button=_("Publish it as it is"),
+            cancel=_back_to_agenda(meeting),
+        )
+    return apply_change(
         lambda: agenda_services.publish_agenda(meeting, actor=current_user, now=utcnow()),
         _("The agenda was published and the invitees notified. Later changes are recorded."),
+        _back_to_agenda(meeting),
     )
 
 
 @bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/move", methods=["POST"])
 def move(meeting_id: int, item_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
-    offset = -1 if request.form.get("direction") == "up" else 1
-    return _apply(
-        meeting,
+    item = next((i for i in base.active_items(meeting) if i.id == item_id), None)
+    form = forms.MoveForm(prefix=f"move-{item_id}")
+    if item is None or not form.validate_on_submit():
+        flash(_("Give the place in the order as a number, 1 for first."), "danger")
+        return redirect(_back_to_agenda(meeting, item_id))
+    position = {"up": item.position - 1, "down": item.position + 1}.get(
+        form.direction.data or "", form.position.data or item.position
+    )
+    return apply_change(
         lambda: agenda_services.move_item(
-            meeting, item_id, offset, actor=current_user, now=utcnow()
+            meeting, item_id, position, actor=current_user, now=utcnow()
         ),
         _("The order was changed."),
+        _back_to_agenda(meeting, item_id),
     )
 
 
@@ -109,44 +147,29 @@ def retime(meeting_id: int, item_id: int) -> Any:
     form = forms.RetimeForm(prefix=f"retime-{item_id}")
     if not form.validate():
         flash(_("Give between 1 and 240 minutes."), "danger")
-        return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
-    return _apply(
-        meeting,
+        return redirect(_back_to_agenda(meeting, item_id))
+    return apply_change(
         lambda: agenda_services.retime_item(
             meeting, item_id, form.minutes.data, actor=current_user, now=utcnow()
         ),
         _("The time slot was changed."),
+        _back_to_agenda(meeting, item_id),
     )
-
-
-def _submit(meeting: Meeting, form: Any, change: Any, **page: Any) -> Any:
-    """A change typed into a form: done and reported, or the page again with the form as typed."""
-    if form.validate_on_submit():
-        try:
-            success = change()
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(success, "success")
-            return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
-    return _agenda_page(meeting, 422, **page)
 
 
 @bp.route("/<int:meeting_id>/agenda/items/<int:item_id>/remove", methods=["POST"])
 def remove(meeting_id: int, item_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
     form = forms.RemoveItemForm(prefix="remove")
-
-    def change() -> str:
-        reason = form.reason.data
-        agenda_services.remove_item(
-            meeting, item_id, reason=reason, actor=current_user, now=utcnow()
-        )
-        return _("The item was taken off the agenda.")
-
-    return _submit(meeting, form, change, remove_form=form, failed_item_id=item_id)
+    return post_form(
+        form,
+        lambda: agenda_services.remove_item(
+            meeting, item_id, reason=form.reason.data, actor=current_user, now=utcnow()
+        ),
+        success=_("The item was taken off the agenda."),
+        target=_back_to_agenda(meeting),
+        page=lambda status: _agenda_page(meeting, status, remove_form=form, failed_item_id=item_id),
+    )
 
 
 @bp.route("/<int:meeting_id>/agenda/cases", methods=["POST"])
@@ -154,13 +177,13 @@ def add_case(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
     form = forms.AddCaseForm(prefix="case")
 
-    def change() -> str:
-        case = case_by_reference(form.reference.data.upper())
+    def change() -> Any:
+        case = case_by_reference((form.reference.data or "").upper())
         if case is None:
             raise DomainError(
                 _("There is no case with that reference on this panel."), field="reference"
             )
-        agenda_services.add_case_item(
+        return agenda_services.add_case_item(
             meeting,
             case,
             minutes=form.minutes.data,
@@ -168,27 +191,33 @@ def add_case(meeting_id: int) -> Any:
             actor=current_user,
             now=utcnow(),
         )
-        return _("%(reference)s was added.", reference=case.reference)
 
-    return _submit(meeting, form, change, add_case_form=form)
+    return post_form(
+        form,
+        change,
+        success=lambda item: _("%(reference)s was added.", reference=item.case.reference),
+        target=lambda item: _back_to_agenda(meeting, item.id),
+        page=lambda status: _agenda_page(meeting, status, add_case_form=form),
+    )
 
 
 @bp.route("/<int:meeting_id>/agenda/general", methods=["POST"])
 def add_general(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
     form = forms.AddGeneralForm(prefix="general")
-
-    def change() -> str:
-        agenda_services.add_general_item(
+    return post_form(
+        form,
+        lambda: agenda_services.add_general_item(
             meeting,
             title=form.title.data,
             minutes=form.minutes.data,
             actor=current_user,
             now=utcnow(),
-        )
-        return _("The item was added.")
-
-    return _submit(meeting, form, change, add_general_form=form)
+        ),
+        success=_("The item was added."),
+        target=lambda item: _back_to_agenda(meeting, item.id),
+        page=lambda status: _agenda_page(meeting, status, add_general_form=form),
+    )
 
 
 # --- Documents --------------------------------------------------------------------------------

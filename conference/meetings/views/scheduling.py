@@ -4,8 +4,6 @@ from typing import Any
 
 from flask import (
     abort,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -15,18 +13,17 @@ from flask_login import current_user
 
 from conference.auth import permissions
 from conference.db import utcnow
-from conference.errors import DomainError
-from conference.extensions import db
 from conference.formatting import to_zone
 from conference.forms import no_choice, options
-from conference.meetings import forms, queries
+from conference.meetings import forms, queries, rules
 from conference.meetings.models import (
     AttendanceStatus,
 )
 from conference.meetings.services import base, scheduling
+from conference.meetings.services import sitting as sitting_services
 from conference.meetings.views import bp, load_managed_meeting, load_meeting
 from conference.panels.models import Panel, PanelRole
-from conference.views import apply_change, show_error
+from conference.views import apply_change, post_form
 
 # --- Scheduling -------------------------------------------------------------------------------
 
@@ -86,20 +83,18 @@ def new() -> Any:
     if request.method == "GET":
         form.starts.data, form.ends.data = chosen.cadence_start, chosen.cadence_end
         form.place.data = chosen.default_place
-    if form.validate_on_submit():
-        try:
-            meeting = scheduling.schedule_meeting(
-                chosen, _details_from(form), actor=current_user, now=utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The meeting was scheduled and the panel's members invited."), "success")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("meetings/new.html", form=form, panels=panels), status
+    return post_form(
+        form,
+        lambda: scheduling.schedule_meeting(
+            chosen, _details_from(form), actor=current_user, now=utcnow()
+        ),
+        success=_("The meeting was scheduled and the panel's members invited."),
+        target=lambda meeting: url_for("meetings.show", meeting_id=meeting.id),
+        page=lambda status: (
+            render_template("meetings/new.html", form=form, panels=panels),
+            status,
+        ),
+    )
 
 
 @bp.route("/series", methods=["GET", "POST"])
@@ -112,27 +107,22 @@ def series() -> Any:
     if request.method == "GET":
         form.first_on.data = utcnow().date()
         form.count.data = 6
-    if form.validate_on_submit():
-        panel = next(p for p in panels if p.id == form.panel_id.data)
-        try:
-            meetings = scheduling.schedule_series(
-                panel, form.first_on.data, form.count.data, actor=current_user, now=utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(count)s meetings were scheduled; days that already had one were skipped.",
-                    count=len(meetings),
-                ),
-                "success",
-            )
-            return redirect(url_for("meetings.index"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("meetings/series.html", form=form, panels=panels), status
+    chosen = next((p for p in panels if p.id == form.panel_id.data), panels[0])
+    return post_form(
+        form,
+        lambda: scheduling.schedule_series(
+            chosen, form.first_on.data, form.count.data, actor=current_user, now=utcnow()
+        ),
+        success=lambda meetings: _(
+            "%(count)s meetings were scheduled; days that already had one were skipped.",
+            count=len(meetings),
+        ),
+        target=url_for("meetings.index"),
+        page=lambda status: (
+            render_template("meetings/series.html", form=form, panels=panels),
+            status,
+        ),
+    )
 
 
 # --- The meeting page -------------------------------------------------------------------------
@@ -141,18 +131,15 @@ def series() -> Any:
 @bp.route("/<int:meeting_id>")
 def show(meeting_id: int) -> Any:
     meeting = load_meeting(meeting_id)
-    quorum = scheduling.meeting_quorum(meeting)
+    quorum = sitting_services.quorum_now(meeting, utcnow())
     return render_template(
         "meetings/show.html",
         meeting=meeting,
         attendance=queries.attendance_of(meeting),
         quorum=quorum,
-        missing_agencies=sorted(
-            pa.agency.name
-            for pa in meeting.panel.agency_tiers
-            if pa.agency_id in quorum.missing_agency_ids
-        ),
+        missing_agencies=base.agency_names(meeting, quorum.missing_agency_ids),
         can_manage=permissions.can_manage_meeting(current_user, meeting),
+        editable=not rules.record_is_final(meeting.status),
         attendance_statuses=list(AttendanceStatus),
     )
 
@@ -174,25 +161,26 @@ def edit(meeting_id: int) -> Any:
         form.place.data, form.video_link.data = meeting.place, meeting.video_link
         form.chair_id.data, form.secretary_id.data = meeting.chair_id, meeting.secretary_id
         form.version.data = meeting.version_id
-    if form.validate_on_submit():
-        try:
-            scheduling.update_meeting(
-                meeting,
-                _details_from(form),
-                version=form.version.data or 0,
-                actor=current_user,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
+
+    def page(status: int) -> Any:
+        if getattr(form, "conflicted", False):  # saving again is deliberate, against what is saved
             form.version.data = load_meeting(meeting_id).version_id
-        else:
-            db.session.commit()
-            flash(_("The meeting was updated."), "success")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("meetings/edit.html", form=form, meeting=meeting), status
+            form.version.raw_data = None
+        return render_template("meetings/edit.html", form=form, meeting=meeting), status
+
+    return post_form(
+        form,
+        lambda: scheduling.update_meeting(
+            meeting,
+            _details_from(form),
+            version=form.version.data or 0,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        success=_("The meeting was updated."),
+        target=url_for("meetings.show", meeting_id=meeting.id),
+        page=page,
+    )
 
 
 @bp.route("/<int:meeting_id>/attendance", methods=["POST"])

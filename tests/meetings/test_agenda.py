@@ -284,7 +284,8 @@ def test_moving_and_retiming_items_renumbers_and_recomputes_carry_over(
     low = next(i for i in items if i.case_id == second.id)
 
     moved = client.post(
-        f"/meetings/{meeting.id}/agenda/items/{low.id}/move", data={f"move-{low.id}-direction": "up"}
+        f"/meetings/{meeting.id}/agenda/items/{low.id}/move",
+        data={f"move-{low.id}-direction": "up"},
     )
     assert case_references(meeting) == [second.reference, first.reference]
     assert moved.headers["Location"].endswith(f"#item-{low.id}")  # the page stays at the item

@@ -30,7 +30,6 @@ from conference.notify.models import Notification, NotificationKind
 from conference.panels.models import PanelRole
 from tests.factories import (
     NOW,
-    TEST_PASSWORD,
     ActionFactory,
     AgendaItemFactory,
     AttendanceFactory,
@@ -279,6 +278,55 @@ def test_the_archive_is_pdf_a_in_the_database_and_verify_names_what_changed(
     assert f"changed: {extract.path}" in result.output
     assert f"missing: {main.path}" in result.output
     assert "content changed" in result.output
+
+
+def test_signed_minutes_are_downloaded_from_the_archive_and_audited(
+    world: World, meeting: Meeting, login
+) -> None:
+    version = signed_minutes(world, meeting)
+    main = next(f for f in version.files if f.agency_id is None and f.path.endswith(".pdf"))
+    response = login(world.users["police"]).get(f"/minutes/{version.id}.pdf")
+    assert response.data == _body(main)
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "document.downloaded")
+    ).all()
+    assert [e.actor_id for e in events] == [world.users["police"].id]
+
+
+def test_a_changed_or_missing_archived_file_is_refused_with_a_message_never_a_500(
+    world: World, meeting: Meeting, login
+) -> None:
+    version = signed_minutes(world, meeting)
+    main = next(f for f in version.files if f.agency_id is None and f.path.endswith(".pdf"))
+    table = ArchivedFile.__table__
+    db.session.execute(table.update().where(table.c.id == main.id).values(body=b"%PDF-forged"))
+    db.session.commit()
+    client = login(world.users["police"])
+    response = client.get(f"/minutes/{version.id}.pdf")
+    assert response.status_code == 409
+    assert "no longer what was signed" in response.get_data(as_text=True)
+    db.session.execute(table.update().where(table.c.id == main.id).values(body=None))
+    db.session.commit()
+    response = client.get(f"/minutes/{version.id}.pdf")
+    assert response.status_code == 409
+    assert "archived copy is missing" in response.get_data(as_text=True)
+    refused = db.session.scalars(
+        sa.select(AuditEvent.detail).where(AuditEvent.action == "minutes.archive_check_failed")
+    ).all()
+    assert [d["what"] for d in refused] == ["changed", "missing"]
+
+
+def test_signed_content_edited_in_the_database_is_not_shown(
+    world: World, meeting: Meeting, login
+) -> None:
+    version = signed_minutes(world, meeting)
+    table = MinutesVersion.__table__
+    forged = version.content | {"amendment_reason": "Forged in SQL"}
+    db.session.execute(table.update().where(table.c.id == version.id).values(content=forged))
+    db.session.commit()
+    response = login(world.users["chair"]).get(f"/minutes/{version.id}")
+    assert response.status_code == 409
+    assert "Forged in SQL" not in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

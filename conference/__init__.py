@@ -7,7 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -215,8 +226,10 @@ def _register_errors(app: Flask) -> None:
     from conference.views import CONCURRENT_WRITE, conflict_message
 
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError) -> tuple[str, int]:
+    def domain_error(error: DomainError) -> Any:
         db.session.rollback()
+        if request.accept_mimetypes.best == "application/json":  # the chair's background save
+            return jsonify(error=error.message), error.status_code
         return render_template(
             "errors/error.html", code=error.status_code, message=error.message
         ), error.status_code

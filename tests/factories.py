@@ -19,7 +19,7 @@ from conference.cases.models import (
     RiskLevel,
 )
 from conference.cases.services import allocate_reference
-from conference.directory.models import ServiceKind
+from conference.directory.models import ServiceKind, ServiceReferralStatus
 from conference.extensions import db
 from conference.meetings.models import AgendaChangeKind, AgendaItemKind, RecommendationKind, Stance
 from conference.minutes.models import SignatureRole
@@ -375,6 +375,25 @@ class ServiceReferralFactory(Base):
     created_at = NOW
     updated_at = NOW
     created_by_id = _user_id_factory()
+
+
+class ServiceReferralStepFactory(Base):
+    class Meta:
+        model = m.ServiceReferralStep
+
+    referral = factory.SubFactory(ServiceReferralFactory)
+    to_status = ServiceReferralStatus.PROPOSED
+    at = NOW
+    by_id = _user_id_factory()
+
+
+class FormSubmissionFactory(Base):
+    class Meta:
+        model = m.FormSubmission
+
+    token = factory.Sequence(lambda n: f"{n:032x}")
+    user_id = _user_id_factory()
+    created_at = NOW
 
 
 class MinutesVersionFactory(Base):

@@ -186,15 +186,12 @@ def edit(meeting_id: int) -> Any:
 @bp.route("/<int:meeting_id>/attendance", methods=["POST"])
 def attendance(meeting_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
-    statuses = {}
-    for entry in meeting.attendance:
-        value = request.form.get(f"status-{entry.id}")
-        if value is None:
-            continue
-        try:
-            statuses[entry.id] = AttendanceStatus(value)
-        except ValueError:
-            abort(400)
+    choices = {status.value: status for status in AttendanceStatus}
+    statuses = {
+        entry.id: choices[value]
+        for entry in meeting.attendance
+        if (value := request.form.get(f"status-{entry.id}")) in choices
+    }
     return apply_change(
         lambda: scheduling.record_attendance(meeting, statuses, actor=current_user, now=utcnow()),
         lambda changed: _("Attendance saved: %(count)s changes.", count=changed),

@@ -162,6 +162,7 @@ def presence(meeting_id: int, attendance_id: int) -> Any:
     entry = next((a for a in meeting.attendance if a.id == attendance_id), None)
     if entry is None:
         abort(404)
+    base.check_record_open(meeting)
     form = forms.PresenceForm(prefix=f"p{entry.id}")
     return post_form(
         form,
@@ -198,6 +199,8 @@ def _load_item(meeting: Meeting, item_id: int) -> AgendaItem:
     item = next((i for i in meeting.items if i.id == item_id and i.removed_at is None), None)
     if item is None:
         abort(404)
+    if request.method == "POST":  # whatever was typed: a closed meeting's record is final
+        base.check_record_open(meeting)
     return item
 
 

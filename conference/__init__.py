@@ -255,7 +255,9 @@ def _register_errors(app: Flask) -> None:
         # Rendered without the database: it may be the database that failed.
         with contextlib.suppress(Exception):  # nothing more can be done for this request
             db.session.rollback()
-        return render_template("errors/500.html"), 500
+        # Straight from the template: the context processors would load the signed-in user.
+        page = app.jinja_env.get_template("errors/500.html").render(g=g)
+        return page, 500
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -27,6 +27,7 @@ from conference.cases.models import (
     RiskLevel,
 )
 from conference.forms import enum_choices, enum_or_none, no_choice, optional_int, strip
+from conference.submissions import SubmitOnce
 
 
 class GuardianForm(Form):
@@ -49,18 +50,29 @@ class PersonForm(FlaskForm):
     guardians = FieldList(FormField(GuardianForm), min_entries=2, max_entries=2)
 
 
-class IntakeForm(PersonForm):
+class IntakeForm(SubmitOnce, PersonForm):
     panel_id = SelectField(_l("Panel"), coerce=int, validators=[InputRequired()])
+    # Nothing is chosen for the referrer where a default would be a guess: the source, the
+    # concern and above all the risk level must be chosen.
     source = SelectField(
         _l("Where the concern came from"),
-        choices=enum_choices(ReferralSource),
-        coerce=ReferralSource,
+        choices=[no_choice(_l("Choose one")), *enum_choices(ReferralSource)],
+        coerce=enum_or_none(ReferralSource),
+        validators=[DataRequired(message=_l("Say where the concern came from."))],
     )
     received_on = DateField(_l("Date the concern was received"), validators=[InputRequired()])
     concern_category = SelectField(
-        _l("Concern"), choices=enum_choices(ConcernCategory), coerce=ConcernCategory
+        _l("Concern"),
+        choices=[no_choice(_l("Choose one")), *enum_choices(ConcernCategory)],
+        coerce=enum_or_none(ConcernCategory),
+        validators=[DataRequired(message=_l("Choose the kind of concern."))],
     )
-    risk_level = SelectField(_l("Risk level"), choices=enum_choices(RiskLevel), coerce=RiskLevel)
+    risk_level = SelectField(
+        _l("Risk level"),
+        choices=[no_choice(_l("Choose one")), *enum_choices(RiskLevel)],
+        coerce=enum_or_none(RiskLevel),
+        validators=[DataRequired(message=_l("Assess the risk level."))],
+    )
     crime_suspected = BooleanField(_l("A crime is suspected"))
     narrative = TextAreaField(
         _l("The concern as described"),

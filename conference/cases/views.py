@@ -20,7 +20,7 @@ from conference.forms import no_choice, options
 from conference.labels import label
 from conference.meetings.models import Recommendation, RecommendationOutcome
 from conference.panels.models import AgencyTier
-from conference.views import apply_change, client_ip, show_error
+from conference.views import apply_change, client_ip, post_form, show_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -110,10 +110,11 @@ def new() -> Any:
     if request.method == "GET":
         form.received_on.data = utcnow().date()
     matches: list[services.Match] = []
-    if form.validate_on_submit():
+
+    def change() -> Case:
         panel = next(p for p in panels if p.id == form.panel_id.data)
         try:
-            case = services.refer_case(
+            return services.refer_case(
                 _intake_from(form),
                 panel=panel,
                 actor=current_user,
@@ -121,18 +122,19 @@ def new() -> Any:
                 duplicate_reason=form.duplicate_reason.data or "",
             )
         except services.DuplicateSuspectedError as error:
-            db.session.rollback()
-            matches = error.matches
-            show_error(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Case %(reference)s was created.", reference=case.reference), "success")
-            return redirect(url_for("cases.show", reference=case.reference))
-    status = 422 if request.method == "POST" else 200
-    return render_template("cases/new.html", form=form, matches=matches), status
+            matches.extend(error.matches)
+            raise
+
+    return post_form(
+        form,
+        change,
+        success=lambda case: _("Case %(reference)s was created.", reference=case.reference),
+        target=lambda case: url_for("cases.show", reference=case.reference),
+        page=lambda status: (
+            render_template("cases/new.html", form=form, matches=matches),
+            status,
+        ),
+    )
 
 
 # --- The case page ----------------------------------------------------------------------------

@@ -281,6 +281,10 @@ EXPECTED: dict[str, Row] = {
     "meetings.add_action": post(lambda o: f"{_item(o)}/actions", LEADS),
     "meetings.refer": post(lambda o: f"{_item(o)}/referrals", LEADS),
     "meetings.review": post(lambda o: f"{_item(o)}/actions/{o.action}/review", LEADS),
+    "meetings.change_case_status": post(lambda o: f"{_item(o)}/status", LEADS),
+    "meetings.referral_step": post(
+        lambda o: f"{_item(o)}/referrals/{o.service_referral}/step", LEADS
+    ),
     # Circulated minutes: for the full members who were present (partners read extracts of
     # signed minutes only).
     "minutes.for_meeting": get(lambda o: f"/meetings/{o.held_meeting}/minutes", FULL),

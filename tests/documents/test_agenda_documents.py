@@ -195,3 +195,25 @@ def test_documents_fetch_nothing_but_the_apps_static_files(app: Flask, url: str)
         fetcher.fetch(url)
     css = fetcher.fetch(f"{DOCUMENT_BASE}static/css/documents.css")
     assert b"@page" in css.read()
+
+
+def test_a_row_of_the_agenda_pdf_never_splits_across_pages(
+    world: World, meeting: Meeting, login
+) -> None:
+    filler = "a long general item that wraps onto several lines of its cell " * 2
+    for number in range(40):
+        agenda_services.add_general_item(
+            meeting,
+            title=f"Start{number:02d} {filler[:150]} End{number:02d}",
+            minutes=5,
+            actor=world.users["chair"],
+            now=NOW,
+        )
+    db.session.commit()
+    body = login(world.users["chair"]).get(f"/meetings/{meeting.id}/agenda.pdf").data
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(body)).pages]
+    assert len(pages) > 2
+    for number in range(40):
+        [start] = [i for i, text in enumerate(pages) if f"Start{number:02d}" in text]
+        [end] = [i for i, text in enumerate(pages) if f"End{number:02d}" in text]
+        assert start == end, f"row {number} split across pages {start + 1} and {end + 1}"

@@ -1,5 +1,6 @@
 """Building, editing and publishing an agenda: the services and the pages, on a real database."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -390,3 +391,56 @@ def test_an_invitee_opens_the_published_agenda_from_the_home_page(
     # Someone else's notification is not theirs to open.
     other = db.session.scalars(sa.select(Notification).where(Notification.user_id != police.id))
     assert client.post(f"/notifications/{next(iter(other)).id}").status_code == 404
+
+
+def test_an_error_on_removing_shows_beside_that_items_reason(
+    world: World, meeting: Meeting, login
+) -> None:
+    CaseFactory(panel=world.panel, next_review_on=NOW.date())
+    items = build(world, meeting)
+    client = login(world.users["chair"])
+    url = f"/meetings/{meeting.id}/agenda/items/{items[1].id}/remove"
+    too_long = client.post(url, data={"remove-reason": "x" * 600})
+    page = too_long.get_data(as_text=True)
+    assert too_long.status_code == 422
+    error = page.index("Field cannot be longer than 500 characters.")
+    own_row = page.rfind(f'id="item-{items[1].id}"', 0, error)
+    assert own_row != -1
+    assert page.find("<tr", own_row + 1, error) == -1  # in that item's row, by its field
+    assert client.post(url, data={"remove-reason": "Dealt with elsewhere"}).status_code == 302
+    again = client.post(url, data={"remove-reason": "Twice"})
+    assert again.status_code == 422
+    assert "That item has already been removed." in again.get_data(as_text=True)
+
+
+def test_publishing_an_agenda_that_runs_over_is_confirmed_first(
+    world: World, meeting: Meeting, login
+) -> None:
+    for _ in range(20):
+        CaseFactory(panel=world.panel, next_review_on=NOW.date())
+    build(world, meeting)
+    client = login(world.users["chair"])
+    asked = client.post(f"/meetings/{meeting.id}/agenda/publish").get_data(as_text=True)
+    assert "Publish an agenda that runs over its time?" in asked
+    assert re.search(r"The items take \d+ minutes more than the meeting has", asked)
+    assert db.session.get(Meeting, meeting.id).status is MeetingStatus.PLANNED
+    client.post(f"/meetings/{meeting.id}/agenda/publish", data={"confirmed": "1"})
+    assert db.session.get(Meeting, meeting.id).status is MeetingStatus.AGENDA_PUBLISHED
+
+
+def test_a_coordinators_request_for_discussion_puts_the_case_on_the_next_agenda(
+    world: World, meeting: Meeting
+) -> None:
+    """Written on the day of the last sitting, for this meeting: it still counts."""
+    case = world.cases["coordinated"]
+    previous_day = MEETING_AT - timedelta(days=14)
+    ProgressReportFactory(
+        case=case,
+        meeting_id=meeting.id,
+        rag=RagStatus.ON_TRACK,
+        discussion_requested=True,
+        submitted_at=previous_day + timedelta(hours=6),
+    )
+    items = build(world, meeting)
+    [item] = [i for i in items if i.case_id == case.id]
+    assert Reason.DISCUSSION_REQUESTED.value in item.reasons

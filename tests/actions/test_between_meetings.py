@@ -174,3 +174,30 @@ def test_the_inbox_lists_ones_own_notifications_and_marks_them_read(world: World
         sa.select(Notification).where(Notification.user_id == world.users["chair"].id)
     ).one()
     assert other.read_at is None
+
+
+def test_my_work_stops_asking_for_a_report_once_it_is_submitted(world: World, login) -> None:
+    case = world.cases["coordinated"]
+    meeting = MeetingFactory(panel=world.panel, starts_at=utcnow() + timedelta(days=9))
+    client = login(world.users["social"])
+    assert "Write the report" in client.get("/my-work").get_data(as_text=True)
+    url = f"/cases/{case.reference}/reports/{meeting.id}"
+    no_rag = client.post(url, data={"rag": "", "summary": "Engaging well.", "submit": "1"})
+    assert no_rag.status_code == 422  # nothing is chosen for the coordinator
+    assert "Say how it is going." in no_rag.get_data(as_text=True)
+    draft = client.post(url, data={"rag": "on_track", "summary": "Engaging well."})
+    assert "Submit it when it is ready" in client.get(draft.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert "Write the report" in client.get("/my-work").get_data(as_text=True)
+    version = str(db.session.scalars(sa.select(ProgressReport.version_id)).one())
+    sent = client.post(
+        url,
+        data={"rag": "on_track", "summary": "Engaging well.", "version": version, "submit": "1"},
+    )
+    assert "nothing more is asked of you for it" in client.get(sent.headers["Location"]).get_data(
+        as_text=True
+    )
+    my_work = client.get("/my-work").get_data(as_text=True)
+    assert "Write the report" not in my_work
+    assert "Submitted" in my_work

@@ -72,6 +72,8 @@ def test_a_case_from_referral_to_the_next_agenda(world: World, open_as) -> None:
     chair = open_as(world.users["chair"], TEST_PASSWORD)
     chair.goto(f"/meetings/{first}")
     submit(chair, "Open the meeting")
+    expect(chair.locator("h1")).to_contain_text("Open the meeting before its day?")
+    submit(chair, "Open it now")
     for key in ("chair", "secretary", "police", "prosecutor"):  # the partners sent apologies
         line = chair.locator("tbody tr[id^=p]", has_text=world.users[key].name)
         line.locator("select").first.select_option("present")
@@ -113,6 +115,9 @@ def test_a_case_from_referral_to_the_next_agenda(world: World, open_as) -> None:
     screenshot(chair, "chairs-view")
     chair.get_by_role("button", name="Close the meeting").click()
     chair.wait_for_load_state()
+    expect(chair.locator("main")).to_contain_text("items have no outcome yet")
+    submit(chair, "Close the meeting")
+    expect(chair.locator("main")).to_contain_text("its record locked")
 
     # Minutes: drawn up, circulated, signed by the chair and the core agencies present.
     secretary.goto(f"/meetings/{first}/minutes")
@@ -125,6 +130,7 @@ def test_a_case_from_referral_to_the_next_agenda(world: World, open_as) -> None:
         signer.fill("#password", TEST_PASSWORD)
         submit(signer, "Sign these minutes")
     expect(signer.locator(".alert-success")).to_contain_text("archived")
+    expect(signer.locator(".signatures")).to_contain_text("Pru Prosecutor")
     screenshot(signer, "minutes")
     with signer.expect_download() as download:
         signer.get_by_role("link", name="Download PDF").click()
@@ -133,6 +139,7 @@ def test_a_case_from_referral_to_the_next_agenda(world: World, open_as) -> None:
     )
     assert reference in text
     assert "Find a mentor" in text
+    assert "Co-signed for a core agency: Pru Prosecutor" in text
     assert "Offer a mentor through youth work." in text
     assert "Testperson" not in text
 

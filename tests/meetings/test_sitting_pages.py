@@ -210,7 +210,7 @@ def test_closing_locks_the_record(world: World, meeting: Meeting, login) -> None
         f"/meetings/{meeting.id}/items/{first.id}/record",
         data={"item-facts": "late", "item-version": str(first.version_id)},
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "minutes amendment" in response.get_data(as_text=True)
     assert db.session.get(AgendaItem, first.id).facts == ""
 

@@ -58,7 +58,10 @@ class ConferenceApp(Flask):
     def log_exception(self, exc_info: Any) -> None:
         """An unhandled error is logged by endpoint, never by path (paths carry references)."""
         self.logger.error(
-            "Exception in %s [%s]", request.endpoint or "(no route)", request.method, exc_info=exc_info
+            "Exception in %s [%s]",
+            request.endpoint or "(no route)",
+            request.method,
+            exc_info=exc_info,
         )
 
 

@@ -56,10 +56,10 @@ REQUEST_SECONDS = Histogram(
     ["endpoint", "method"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-JOB_RUNS = Counter(
-    "conference_job_runs", "Scheduled job runs (under the lease), by job.", ["job"]
+JOB_RUNS = Counter("conference_job_runs", "Scheduled job runs (under the lease), by job.", ["job"])
+JOB_FAILURES = Counter(
+    "conference_job_failures", "Scheduled job runs that failed, by job.", ["job"]
 )
-JOB_FAILURES = Counter("conference_job_failures", "Scheduled job runs that failed, by job.", ["job"])
 JOB_SKIPS = Counter(
     "conference_job_skips", "Job runs skipped because another process held the lease.", ["job"]
 )
@@ -159,7 +159,7 @@ def exposition() -> bytes:
     process's on this host) and those read from the database."""
     if MULTIPROC_DIR:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
     body = generate_latest(registry)

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump and pg_restore, run with argument lists, never a shell
+import subprocess  # pg_dump and pg_restore, with argument lists, never a shell # nosec B404
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -107,7 +107,7 @@ def pg_tool(name: str, server: int, bin_dir: str = "") -> str:
             f"{name} was not found. Install Debian's postgresql-client-{server} (the server's "
             f"version) or set PG_BIN_DIR to the folder that holds it."
         )
-    found = subprocess.run(  # noqa: S603 # nosec B603 - a fixed argument list
+    found = subprocess.run(  # a fixed argument list # noqa: S603 # nosec B603
         [path, "--version"], capture_output=True, text=True, check=False
     ).stdout
     match = re.search(r"(\d+)(?:\.\d+)*\s*(?:\(.*\))?\s*$", found.strip())
@@ -121,7 +121,7 @@ def pg_tool(name: str, server: int, bin_dir: str = "") -> str:
 
 
 def _run(argv: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(  # noqa: S603 # nosec B603 - our own argument list, no shell
+    result = subprocess.run(  # our own argument list, no shell # noqa: S603 # nosec B603
         argv, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:

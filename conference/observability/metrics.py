@@ -42,6 +42,7 @@ def process_identifier() -> str:
 
 
 if MULTIPROC_DIR:
+    Path(MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)  # the metrics below open files there
     values.ValueClass = values.MultiProcessValue(process_identifier)
 
 

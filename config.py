@@ -39,6 +39,14 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DEFAULT_TIMEZONE = "Europe/Amsterdam"
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # "json": one object per line, for the log collector (production's default); "text": for
+    # people reading a terminal.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    # Who may read /metrics (Prometheus): addresses or networks, comma-separated; everyone else
+    # gets a 404. Loopback only by default.
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "127.0.0.0/8,::1")
+    # Where pg_dump and pg_restore are (backup, restore); empty: on the PATH.
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
     HSTS = False
     # E-mail: "smtp" sends through MAIL_SERVER; "log" writes each message to the log instead.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
@@ -88,6 +96,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     HSTS = True  # served over HTTPS only
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "1") == "1"
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))  # the HTTPS proxy
     SESSION_COOKIE_SECURE = True

@@ -28,14 +28,18 @@ from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
+from conference import observability
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from conference.observability import SESSIONLESS_ENDPOINTS
 from config import CONFIGS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Endpoints reachable without signing in; everything else is denied by default.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.second_factor", "static", "bootstrap.static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "auth.second_factor", "static", "bootstrap.static"} | SESSIONLESS_ENDPOINTS
+)
 
 # What a signed-in person who must enrol a second factor may still do before enrolling.
 ENROLMENT_ENDPOINTS = frozenset({"auth.mfa_setup", "auth.logout", "static", "bootstrap.static"})
@@ -63,9 +67,20 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class ConferenceApp(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        """An unhandled error is logged by endpoint, never by path (paths carry references)."""
+        self.logger.error(
+            "Exception in %s [%s]",
+            request.endpoint or "(no route)",
+            request.method,
+            exc_info=exc_info,
+        )
+
+
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     """Build the app for a configuration ("development", "production", "testing")."""
-    app = Flask(
+    app = ConferenceApp(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
@@ -76,12 +91,6 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; production needs one in the environment.")
-
-    # The app's own messages (jobs, mail in development) at the configured level. Never personal
-    # data: only references, ids and counts are ever logged.
-    logging.getLogger("conference").setLevel(app.config["LOG_LEVEL"])
-    if not logging.getLogger().handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     # Behind the HTTPS proxy: take the client's address and the scheme from the proxy's headers,
     # trusting exactly as many proxies as configured (none: the headers are ignored, so a client
@@ -95,6 +104,10 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app.url_map.converters["int"] = DatabaseId
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # Logs (one JSON object per line in production), the request id, metrics, /healthz and
+    # /readyz: before every other request hook, so that even a request refused early has its id.
+    # Never personal data in logs: only ids, endpoints and counts.
+    observability.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app)
@@ -145,8 +158,9 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.after_request
     def protective_headers(response: Response) -> Response:
-        # Pages for signed-in users carry case data: no browser or proxy may keep a copy.
-        if current_user.is_authenticated:
+        # Pages for signed-in users carry case data: no browser or proxy may keep a copy. Probes
+        # never load the user (that would touch the session).
+        if request.endpoint not in SESSIONLESS_ENDPOINTS and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         response.headers.update(SECURITY_HEADERS)
         if app.config["HSTS"]:

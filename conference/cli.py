@@ -1,4 +1,4 @@
-"""Flask commands: users, demo data, documents."""
+"""Flask commands: users, demo data, documents, jobs, the archive, the audit trail, backups."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ from conference.audit import chain as audit_chain
 from conference.audit.models import AuditEvent
 from conference.auth.models import Agency, User
 from conference.auth.services import add_membership, create_user
+from conference.backup import backup_command, restore_command
 from conference.db import utcnow
 from conference.documents import meeting as meeting_documents
 from conference.documents.minutes import extract_agencies, extract_content, with_signatures
@@ -44,6 +45,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(minutes)
     app.cli.add_command(audit)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.group()

@@ -23,6 +23,7 @@ from conference.meetings.jobs import agenda_draft
 from conference.minutes.jobs import minutes_circulation
 from conference.notify.jobs import email_delivery, weekly_digest
 from conference.notify.models import JobLease
+from conference.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +92,13 @@ def run_job(name: str, now: datetime | None = None, holder: str | None = None) -
     started = now or utcnow()
     if not acquire_lease(name, holder, utcnow()):
         log.info("job %s skipped: another scheduler holds it", name)
+        metrics.job_skipped(name)
         return None
     ran = False
     try:
-        count = job.run(started)
-        db.session.commit()
+        with metrics.job_run(name):
+            count = job.run(started)
+            db.session.commit()
         ran = True
         log.info("job %s: %s %s %s", name, job.verb, count, job.counts)
         return count

@@ -18,6 +18,7 @@ from conference.auth.passwords import (
 from conference.auth.rules import normalise_email
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.observability import metrics
 from conference.panels.models import Membership, Panel, PanelRole
 
 
@@ -93,6 +94,7 @@ def _failed(reason: str, email: str, user: User | None, *, now: datetime, ip: st
         object_id=user.id if user else None,
         detail={"reason": reason},
     )
+    metrics.sign_in_failed()
     if reason != "locked":
         sessions.record_failure(email, ip, now=now)
 

@@ -8,6 +8,8 @@ from flask import current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from conference.observability import metrics
+
 # Documents are rendered against this base; only its /static/ paths resolve, to files on disk.
 DOCUMENT_BASE = "https://documents.invalid/"
 
@@ -43,6 +45,8 @@ def render_pdf(template: str, *, pdf_variant: str | None = None, **context: Any)
 
 
 def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
+    """Render HTML to PDF with the static-only fetcher; counted and timed in the metrics."""
     fetcher = StaticOnlyFetcher(str(current_app.static_folder))
-    document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=fetcher)
-    return bytes(document.write_pdf(pdf_variant=pdf_variant))
+    with metrics.document_render():
+        document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=fetcher)
+        return bytes(document.write_pdf(pdf_variant=pdf_variant))

@@ -6,6 +6,8 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from conference.observability import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -17,13 +19,14 @@ def send_mail(*, to: str, subject: str, body: str) -> None:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
-    if config["MAIL_BACKEND"] == "log":
-        # Subjects and bodies carry references and links only, so they may be logged.
-        log.info("mail to %s: %s\n%s", to, subject, body)
-        return
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+    with metrics.mail_delivery():
+        if config["MAIL_BACKEND"] == "log":
+            # Subjects and bodies carry references and links only, so they may be logged.
+            log.info("mail to %s: %s\n%s", to, subject, body)
+            return
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)

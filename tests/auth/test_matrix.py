@@ -205,6 +205,10 @@ EXPECTED: dict[str, Row] = {
     "static": get(lambda o: "/static/css/app.css", PUBLIC),
     "bootstrap.static": get(lambda o: "/bootstrap/static/css/bootstrap.min.css", PUBLIC),
     "auth.login": get(lambda o: "/login", PUBLIC),
+    # For machines: liveness, readiness, and the scrape (from METRICS_ALLOW, loopback here).
+    "ops.healthz": get(lambda o: "/healthz", PUBLIC),
+    "ops.readyz": get(lambda o: "/readyz", PUBLIC),
+    "ops.metrics": get(lambda o: "/metrics", PUBLIC),
     # Signed-in people are sent home; anonymous ones without a password step to sign in.
     "auth.second_factor": get(lambda o: "/login/code", EVERYONE),
     "auth.logout": Row("POST", lambda o: "/logout", frozenset(), lands_on_sign_in=True),

@@ -307,3 +307,65 @@ def test_each_server_logs_json_and_counts_its_workers_requests(servers) -> None:
     assert all("time" in line and "level" in line for line in lines)
     logins = [line for line in lines if line.get("endpoint") == "auth.login"]
     assert {"request_id", "route", "status", "duration_ms", "user_id"} <= set(logins[-1])
+
+
+def test_minutes_signed_on_one_server_are_served_and_verified_by_the_other(servers) -> None:
+    from datetime import timedelta
+
+    from conference.meetings.models import AttendanceStatus, MeetingStatus
+    from conference.minutes import services as minutes_services
+    from conference.minutes.models import ArchivedFile
+    from conference.panels.models import PanelRole
+    from tests.factories import NOW, AgendaItemFactory, AttendanceFactory, MeetingFactory, member
+
+    world = build_world()
+    pro = next(pa.agency for pa in world.panel.agency_tiers if pa.agency.code == "PRO")
+    prosecutor = member(world.panel, PanelRole.MEMBER, pro)
+    meeting = MeetingFactory(
+        panel=world.panel,
+        starts_at=NOW - timedelta(days=1),
+        status=MeetingStatus.CLOSED,
+        chair=world.users["chair"],
+    )
+    for user in (world.users["chair"], world.users["police"], prosecutor):
+        AttendanceFactory(meeting=meeting, user=user, status=AttendanceStatus.PRESENT)
+    AgendaItemFactory(meeting=meeting, case=world.cases["plain"], position=1)
+    version = minutes_services.draft_minutes(meeting, actor=world.users["chair"], now=NOW)
+    minutes_services.circulate(version, actor=world.users["chair"], now=NOW)
+    for signer in (world.users["chair"], world.users["police"]):
+        minutes_services.sign(version, actor=signer, now=NOW)
+    db.session.commit()
+
+    # The last signature, on A: the archive is written there...
+    on_a = Browser()
+    on_a.sign_in(servers.a, prosecutor.email)
+    signed = on_a.submit(
+        servers.a,
+        f"/minutes/{version.id}/sign",
+        {"password": TEST_PASSWORD},
+        token_from=f"/minutes/{version.id}",
+    )
+    assert signed.status == 302, signed.text[-1500:]
+    # ... and B, with a disk of its own, serves it from the database, byte for byte.
+    on_b = Browser(dict(on_a.cookies))
+    download = on_b.request(servers.b, "GET", f"/minutes/{version.id}.pdf")
+    assert download.status == 200
+    db.session.rollback()
+    archived = db.session.scalar(
+        sa.select(ArchivedFile.body).where(
+            ArchivedFile.version_id == version.id, ArchivedFile.agency_id.is_(None)
+        )
+    )
+    assert archived is not None
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert int(download.headers["Content-Length"]) == len(archived)
+    verified = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "minutes", "verify"],
+        cwd=ROOT,
+        env=servers.env | {"EXPORTS_DIR": str(servers.tmp / "exports-verify")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "archived files verified" in verified.stdout

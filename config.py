@@ -85,6 +85,10 @@ class Config:
     # The key sealing TOTP secrets in the database (a Fernet key); derived from SECRET_KEY when
     # empty, so changing SECRET_KEY then means everyone enrols their authenticator again.
     TOTP_KEY = os.environ.get("TOTP_KEY", "")
+    # The key of the audit chain's MACs and of its anchor files (any long random string); derived
+    # from SECRET_KEY when empty. Keep it stable: with another key `flask audit verify` fails on
+    # every event written before, and whoever can write the database must never learn it.
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
     # A second factor for every account that reaches confidential data (production: on).
     MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "0") == "1"
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
-from conference.audit import chain as audit_chain
 from conference.audit.models import AuditEvent
+from conference.audit.verify import verify_trail
 from conference.auth.models import Agency, User
 from conference.auth.services import add_membership, create_user
 from conference.backup import backup_command, restore_command
@@ -312,11 +312,18 @@ def audit() -> None:
 
 @audit.command("verify")
 def verify_audit() -> None:
-    """Walk the hash chain; exit non-zero naming each event changed, missing or out of order."""
-    checked, breaks = audit_chain.verify()
-    for found in breaks:
-        where = f"event {found.seq}" if found.seq is not None else f"row {found.event_id}"
-        click.echo(f"{where}: {found.what}", err=True)
-    if breaks:
+    """Seal pending events, then check every event's MAC, the chain and every anchor; exit
+    non-zero naming each event changed, missing, forged or out of order, and each anchor broken."""
+    verified = verify_trail()
+    for found in verified.breaks:
+        click.echo(f"{found.where}: {found.what}", err=True)
+    if verified.breaks:
         raise SystemExit(1)
-    click.echo(f"{checked} audit events verified")
+    walk = verified.walk
+    click.echo(f"{walk.events} audit events verified, {verified.anchors} anchors")
+    if walk.legacy:
+        click.echo(f"{walk.legacy} of them in the unkeyed chain from before AUDIT_KEY")
+    if walk.before_chain:
+        click.echo(f"{walk.before_chain} events from before the chain, not verifiable")
+    if walk.pending:
+        click.echo(f"{walk.pending} events committed meanwhile, to be sealed")

@@ -118,7 +118,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 
 def insert_or_ignore(session: Any, model: Any, **values: Any) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on the unique columns given, on either database."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    """INSERT ... ON CONFLICT DO NOTHING on the unique columns given, on either database (in a
+    session, or on a connection)."""
+    bind = session if isinstance(session, sa.Connection) else session.get_bind()
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(model).values(**values).on_conflict_do_nothing())

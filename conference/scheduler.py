@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy.engine import CursorResult
 
 from conference.actions.jobs import action_reminders, report_requests
+from conference.audit.jobs import audit_anchor
 from conference.cases.jobs import retention
 from conference.db import insert_or_ignore, utcnow
 from conference.extensions import db
@@ -51,6 +52,7 @@ JOBS = {
         Job("minutes-circulation", minutes_circulation, "35 7 * * *"),
         Job("email-delivery", email_delivery, "* * * * *", counts="e-mails", verb="sent"),
         Job("retention", retention, "45 2 * * *", counts="cases", verb="anonymised"),
+        Job("audit-anchor", audit_anchor, "55 2 * * *", counts="anchors", verb="wrote"),
     )
 }
 

@@ -25,7 +25,12 @@ class AuditEvent(Model):
     panel_id: Mapped[int | None] = internal(sa.ForeignKey("panel.id"))
     ip: Mapped[str | None] = internal(sa.String(45))
     detail: Mapped[dict[str, Any]] = internal(default=dict)
-    # The hash chain: each event's place in the sequence, the hash of the one before, its own.
+    # Written with the event: a random nonce (no two events alike) and the keyed MAC of its
+    # fields. Given by the sealing step once the event is committed: its place in the chain, the
+    # chain hash before it and its own (see chain.py). Events from before the keyed chain have no
+    # MAC and a plain SHA-256 chain.
+    nonce: Mapped[str | None] = internal(sa.String(32))
+    mac: Mapped[str | None] = internal(sa.String(64), unique=True)
     seq: Mapped[int | None] = internal(unique=True)
     prev_hash: Mapped[str | None] = internal(sa.String(64))
     hash: Mapped[str | None] = internal(sa.String(64))
@@ -34,10 +39,15 @@ class AuditEvent(Model):
 
 
 class AuditChain(Model):
-    """The head of the audit hash chain: one row, locked while an event is appended."""
+    """The head of the audit chain: one row, locked only while committed events are sealed."""
 
     __tablename__ = "audit_chain"
 
     id: Mapped[int] = primary_key()
     seq: Mapped[int] = internal(default=0)
     head: Mapped[str] = internal(sa.String(64), default="")
+    # Where the unkeyed chain of an upgraded installation ends: events up to legacy_seq are
+    # checked the old way (plain SHA-256); events without a place up to legacy_last_id were
+    # written before there was a chain at all.
+    legacy_seq: Mapped[int] = internal(default=0, server_default="0")
+    legacy_last_id: Mapped[int] = internal(default=0, server_default="0")

@@ -1,11 +1,22 @@
 """Recording audit events; called by the services and views that do the audited act."""
 
+import json
+import logging
+import secrets
 from datetime import datetime
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, SessionTransaction
 
 from conference.audit import chain
 from conference.audit.models import AuditEvent
 from conference.extensions import db
+
+log = logging.getLogger("conference.audit")
+
+# Set on a session that added audit events: its commit then seals them into the chain.
+TO_SEAL = "audit_events_to_seal"
 
 
 def record_event(
@@ -19,7 +30,8 @@ def record_event(
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session; it commits (or rolls back) with the audited change."""
+    """Add one audit event, with the MAC of its fields, to the session; it commits (or rolls
+    back) with the audited change, and is sealed into the chain right after the commit."""
     event = AuditEvent(
         at=now,
         actor_id=getattr(actor, "id", None),
@@ -28,8 +40,28 @@ def record_event(
         object_id=None if object_id is None else str(object_id),
         panel_id=panel_id,
         ip=ip,
-        detail=detail or {},
+        detail=json.loads(json.dumps(detail or {})),  # its own copy, as it will read back
+        nonce=secrets.token_hex(16),
     )
-    chain.append(event)
+    event.mac = chain.event_mac(chain.audit_key(), event)
     db.session.add(event)
+    db.session.info[TO_SEAL] = True
     return event
+
+
+@sa.event.listens_for(db.session, "after_commit")
+def _seal_after_commit(session: Session) -> None:
+    # The session cannot run SQL here; sealing takes a connection and transaction of its own.
+    if session.in_nested_transaction() or not session.info.pop(TO_SEAL, False):
+        return
+    try:
+        chain.seal_pending(durable=False)
+    except sa.exc.SQLAlchemyError:
+        # The change and its events are committed; they wait for the next sealing step.
+        log.exception("sealing the audit chain failed; the events wait for the next seal")
+
+
+@sa.event.listens_for(db.session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    if previous.parent is None:  # the whole transaction, and its events, are gone
+        session.info.pop(TO_SEAL, None)

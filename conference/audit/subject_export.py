@@ -60,6 +60,23 @@ def find_cases(request: Request) -> list[Case]:
     return list(db.session.scalars(sa.select(Case).where(Case.id.in_(found)).order_by(Case.id)))
 
 
+def search(request: Request, *, officer: User, now: datetime, ip: str | None) -> list[Case]:
+    """The person's cases, as the officer is shown them; the search is audited with who
+    searched and which references were shown, never the name or date of birth typed."""
+    cases = find_cases(request)
+    record_event(
+        "subject.searched",
+        actor=officer,
+        now=now,
+        ip=ip,
+        detail={
+            "by": "reference" if request.reference else "name_and_date_of_birth",
+            "shown": [case.reference for case in cases],
+        },
+    )
+    return cases
+
+
 def _with_repeat_referrals(found: set[int]) -> set[int]:
     while True:
         linked = db.session.execute(

@@ -80,11 +80,13 @@ def subjects() -> Any:
         full_name=form.full_name.data or "",
         date_of_birth=form.date_of_birth.data,
     )
-    cases = subject_export.find_cases(request_)
+    now = utcnow()
+    cases = subject_export.search(request_, officer=current_user, now=now, ip=client_ip())
     kind = request.form.get("format")
     if not cases or kind not in ("json", "pdf"):
-        return render_template("audit/subjects.html", form=form, cases=cases)
-    now = utcnow()
+        html = render_template("audit/subjects.html", form=form, cases=cases)
+        db.session.commit()  # after rendering: the cases are shown only if the search is kept
+        return html
     body, mimetype = subject_export.export(
         cases, kind, officer=current_user, now=now, ip=client_ip()
     )

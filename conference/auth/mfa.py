@@ -10,14 +10,13 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from conference.audit.services import record_event
 from conference.auth.models import RecoveryCode, User
 from conference.auth.sessions import digest, end_sessions
 from conference.extensions import db
+from conference.keys import derived_key
 
 RECOVERY_CODES = 10
 STEP_SECONDS = 30
@@ -34,10 +33,7 @@ def _box() -> Fernet:
     configured = current_app.config.get("TOTP_KEY")
     if configured:
         return Fernet(configured)
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"case-conference totp secrets"
-    ).derive(current_app.config["SECRET_KEY"].encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+    return Fernet(base64.urlsafe_b64encode(derived_key(b"case-conference totp secrets")))
 
 
 def secret_of(user: User) -> str | None:

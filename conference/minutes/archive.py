@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import undefer
 
+from conference.audit.anchor import Anchor
 from conference.auth.models import Agency
 from conference.documents.minutes import extract_agencies, extract_content, with_signatures
 from conference.documents.pdf import render_pdf
@@ -55,10 +56,15 @@ def _folder(version: MinutesVersion) -> str:
 
 
 def archive_version(
-    version: MinutesVersion, signatures: dict[str, Any], now: datetime
+    version: MinutesVersion,
+    signatures: dict[str, Any],
+    now: datetime,
+    *,
+    anchor: Anchor | None = None,
 ) -> dict[str, Any]:
     """Render the minutes and every extract as PDF/A with their signature block, store them and
-    the manifest; returns the manifest (its hash goes into the audit trail)."""
+    the manifest (with the audit chain's anchor taken at signing, when there is one); returns
+    the manifest (its hash goes into the audit trail)."""
     content = version.content
     stem = f"{_folder(version)}/{version.document_id}-v{version.number}"
     agencies = extract_agencies(content)
@@ -90,6 +96,14 @@ def archive_version(
         "version": version.number,
         "content_sha256": content_hash(content),
         "signed_at": now.isoformat(),
+        "audit_anchor": {
+            "file": anchor.path,
+            "sha256": anchor.sha256,
+            "seq": anchor.seq,
+            "head": anchor.head,
+        }
+        if anchor is not None
+        else None,
         "files": [
             {"file": Path(path).name, "sha256": sha256(body), "bytes": len(body)}
             for _kind, _agency, path, body in documents

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from conference.audit.anchor import Anchor
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import User
@@ -157,24 +158,50 @@ def signatures_of(version: MinutesVersion) -> dict[str, Any]:
     )
 
 
-def sign(version: MinutesVersion, *, actor: User, now: datetime) -> MinutesStatus:
+def _signature_of(version: MinutesVersion, actor: User) -> tuple[SignatureRole, int]:
+    """The signature the actor gives: as chair, or for their core agency present."""
+    meeting = version.meeting
+    if actor.id == chair_id(meeting):
+        return SignatureRole.CHAIR, actor.agency_id
+    if (
+        actor.agency_id in core_present(meeting)
+        and permissions.minutes_access(actor, meeting) == "full"
+    ):
+        return SignatureRole.CO_SIGNER, actor.agency_id
+    raise ForbiddenError(_("The chair signs; a member of each core agency present co-signs."))
+
+
+def _complete(meeting: Meeting, signed: list[tuple[SignatureRole, int]]) -> bool:
+    return rules.fully_signed(
+        any(role is SignatureRole.CHAIR for role, _agency in signed),
+        {agency for _role, agency in signed},
+        core_present(meeting),
+    )
+
+
+def completes(version: MinutesVersion, actor: User) -> bool:
+    """Whether the actor's signature would be the last one, the one that archives."""
+    try:
+        given = _signature_of(version, actor)
+    except ForbiddenError:
+        return False
+    signed = [(s.role, s.agency_id) for s in version.signatures]
+    return given not in signed and _complete(version.meeting, [*signed, given])
+
+
+def sign(
+    version: MinutesVersion, *, actor: User, now: datetime, anchor: Anchor | None = None
+) -> MinutesStatus:
     """The chair signs, each core agency present co-signs; the last signature archives them.
 
     The signer has just proved who they are (`auth.services.reauthenticate`, with the sign-in
     throttle and audit); the archive is written in this same transaction, so a failed commit
-    leaves nothing behind and the last signature can simply be given again."""
+    leaves nothing behind and the last signature can simply be given again. The audit chain's
+    `anchor`, taken just before (outside the database), is listed in the archive's manifest."""
     meeting = version.meeting
     if version.status is not MinutesStatus.CIRCULATED:
         raise InvalidTransitionError(_("Minutes are signed once they have been circulated."))
-    if actor.id == chair_id(meeting):
-        role, agency_id = SignatureRole.CHAIR, actor.agency_id
-    elif (
-        actor.agency_id in core_present(meeting)
-        and permissions.minutes_access(actor, meeting) == "full"
-    ):
-        role, agency_id = SignatureRole.CO_SIGNER, actor.agency_id
-    else:
-        raise ForbiddenError(_("The chair signs; a member of each core agency present co-signs."))
+    role, agency_id = _signature_of(version, actor)
     signatures = version.signatures
     if any(
         s.role is role and (role is SignatureRole.CHAIR or s.agency_id == agency_id)
@@ -187,19 +214,12 @@ def sign(version: MinutesVersion, *, actor: User, now: datetime) -> MinutesStatu
         )
     )
     db.session.flush()
-    signatures = list(version.signatures)
     _audit(version, "minutes.signed", actor, now)
-    complete = rules.fully_signed(
-        any(s.role is SignatureRole.CHAIR for s in signatures),
-        {s.agency_id for s in signatures if s.role is SignatureRole.CO_SIGNER}
-        | {s.agency_id for s in signatures if s.role is SignatureRole.CHAIR},
-        core_present(meeting),
-    )
-    if complete:
+    if _complete(meeting, [(s.role, s.agency_id) for s in version.signatures]):
         version.status = MinutesStatus.SIGNED
         version.signed_at = now
         db.session.flush()
-        manifest = archive.archive_version(version, signatures_of(version), now)
+        manifest = archive.archive_version(version, signatures_of(version), now, anchor=anchor)
         version.status = MinutesStatus.ARCHIVED
         version.archived_at = now
         meeting.status = MeetingStatus.MINUTES_SIGNED

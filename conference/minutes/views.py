@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference.audit.anchor import anchor_head
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth import services as auth_services
@@ -187,6 +188,7 @@ def _may_sign(version: MinutesVersion) -> bool:
 def sign(version_id: int) -> Any:
     version, access = _load(version_id)
     form = forms.SignForm()
+    anchor = None
     if form.validate_on_submit():
         # The same check as signing in: throttled, locked after repeated failures, audited.
         attempt = auth_services.reauthenticate(
@@ -203,9 +205,15 @@ def sign(version_id: int) -> Any:
             return _page(
                 _load(version_id)[0], access, 429 if attempt.locked_until else 422, sign_form=form
             )
+        # The last signature archives the minutes: the audit chain is anchored first, outside
+        # the database, and the anchor listed in the archive's manifest.
+        if services.completes(version, current_user):
+            anchor = anchor_head(
+                utcnow(), reason=f"minutes {version.document_id} v{version.number}"
+            )
     return post_form(
         form,
-        lambda: services.sign(version, actor=current_user, now=utcnow()),
+        lambda: services.sign(version, actor=current_user, now=utcnow(), anchor=anchor),
         success=lambda status: (
             _("Signed. The minutes are complete and archived.")
             if status is MinutesStatus.ARCHIVED

@@ -203,7 +203,7 @@ def test_the_real_scheduler_runs_every_job_once_at_start(app: Flask, world: Worl
         case=world.cases["plain"], owner=world.users["police"], due_on=TODAY - timedelta(days=1)
     )
     db.session.commit()
-    with second_app(app, MAIL_BACKEND="log") as other:
+    with second_app(app, MAIL_BACKEND="log", EXPORTS_DIR=app.config["EXPORTS_DIR"]) as other:
         scheduler = BackgroundScheduler(timezone=UTC)
         add_jobs(scheduler, other)
         scheduler.start()

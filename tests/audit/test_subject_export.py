@@ -106,3 +106,50 @@ def test_only_auditors_may_export(client: FlaskClient, login) -> None:
         browser.post(EXPORT, data={"reference": case.reference, "format": "json"}).status_code
         == 403
     )
+
+
+def searches() -> list[AuditEvent]:
+    query = sa.select(AuditEvent).where(AuditEvent.action == "subject.searched")
+    return list(db.session.scalars(query.order_by(AuditEvent.id)))
+
+
+def test_a_search_records_who_searched_and_which_cases_were_shown_never_what_was_typed(
+    client: FlaskClient, login
+) -> None:
+    officer = UserFactory(is_auditor=True)
+    case = CaseFactory(panel=PanelFactory())
+    SubjectFactory(
+        case=case,
+        full_name="Quentin Typed",
+        name_key="quentin typed",
+        date_of_birth=date(1987, 6, 5),
+    )
+    browser = login(officer)
+
+    by_name = browser.post(
+        EXPORT, data={"full_name": "Quentin Typed", "date_of_birth": "1987-06-05"}
+    )
+    assert case.reference in by_name.get_data(as_text=True)
+    browser.post(EXPORT, data={"full_name": "Nobody Known", "date_of_birth": "1950-01-02"})
+    browser.post(EXPORT, data={"reference": case.reference})
+
+    found, nothing, by_reference = searches()
+    assert (found.actor_id, found.ip) == (officer.id, "127.0.0.1")
+    assert found.detail == {"by": "name_and_date_of_birth", "shown": [case.reference]}
+    assert nothing.detail == {"by": "name_and_date_of_birth", "shown": []}
+    assert by_reference.detail == {"by": "reference", "shown": [case.reference]}
+    assert all(event.seq is not None for event in (found, nothing, by_reference))  # sealed
+    stored = json.dumps(
+        [
+            [e.action, e.object_type, e.object_id, e.ip, e.detail]
+            for e in db.session.scalars(sa.select(AuditEvent))
+        ]
+    ).lower()
+    for typed in ("quentin", "typed", "nobody", "1987", "1950"):
+        assert typed not in stored
+
+
+def test_a_refused_search_records_nothing(client: FlaskClient, login) -> None:
+    browser = login(UserFactory(is_auditor=True))
+    browser.post(EXPORT, data={})
+    assert searches() == []

@@ -2,10 +2,12 @@
 every kind, and each is in the minutes (their content, the page, the PDF); signatures belong to
 the document; a closed meeting is final."""
 
+import hashlib
 import html
 import io
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ from conference.meetings.models import (
     MeetingStatus,
     Recommendation,
 )
+from conference.minutes import archive
 from conference.minutes.models import ArchivedFile, MinutesVersion
 from conference.panels.models import PanelRole
 from tests.factories import (
@@ -378,7 +381,7 @@ def test_the_referral_rests_on_the_consent_record_never_its_notes(
 
 
 def test_signatures_are_part_of_every_copy_of_the_minutes(
-    world: World, decided: MinutesVersion, login: Any
+    app: Flask, world: World, decided: MinutesVersion, login: Any
 ) -> None:
     secretary = login(world.users["secretary"])
     _ok(secretary.post(f"/minutes/{decided.id}/circulate"))
@@ -391,6 +394,11 @@ def test_signatures_are_part_of_every_copy_of_the_minutes(
     db.session.expire_all()
     version = db.session.get(MinutesVersion, decided.id)
     assert version.archived_at is not None
+    # The audit chain was anchored outside the database at archiving, and the manifest says so.
+    anchor = archive.manifest_of(version)["audit_anchor"]
+    anchor_file = Path(app.config["EXPORTS_DIR"]) / anchor["file"]
+    assert hashlib.sha256(anchor_file.read_bytes()).hexdigest() == anchor["sha256"]
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
     client = login(world.users["police"])
     page = client.get(f"/minutes/{decided.id}").get_data(as_text=True)
     printed = client.get(f"/minutes/{decided.id}/print").get_data(as_text=True)

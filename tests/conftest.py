@@ -1,9 +1,12 @@
 """Fixtures: the app on a real database built by the migration chain, a client, `login`."""
 
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -34,11 +37,30 @@ class IsolatedRequestClient(FlaskClient):
         return response
 
 
+_MADE: list[Flask] = []
+
+
 def make_app(**overrides: Any) -> Flask:
-    """A testing app whose client isolates requests."""
+    """A testing app whose client isolates requests; one made in a test has its database
+    connections closed when the test ends."""
+    overrides.setdefault("EXPORTS_DIR", tempfile.mkdtemp(prefix="conference-exports-"))
     app = create_app("testing", **overrides)
     app.test_client_class = IsolatedRequestClient
+    _MADE.append(app)
     return app
+
+
+@pytest.fixture(autouse=True)
+def close_apps_made_in_the_test(app: Flask) -> Iterator[None]:
+    """Apps a test makes (another configuration, another database) close their connections
+    when it ends, not whenever the garbage collector gets to them."""
+    before = len(_MADE)
+    yield
+    while len(_MADE) > before:
+        made = _MADE.pop()
+        with made.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @contextmanager
@@ -75,12 +97,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture(autouse=True)
 def db(app: Flask) -> Iterator[Any]:
-    """An app context per test; every table is emptied afterwards."""
+    """An app context per test; every table is emptied afterwards, and the audit anchors that
+    spoke of them are gone with them."""
     with app.app_context():
         yield _db
         _db.session.rollback()
         _empty_tables()
         _db.session.remove()
+    shutil.rmtree(Path(app.config["EXPORTS_DIR"]) / "anchors", ignore_errors=True)
 
 
 def _empty_tables() -> None:

@@ -116,7 +116,9 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(app: Flask) -> None:
     reasons = [
         e.detail["reason"]
         for e in db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "auth.login_failed")
+            .order_by(AuditEvent.id)
         )
     ]
     assert reasons == ["second_factor"] * 5 + ["locked"]

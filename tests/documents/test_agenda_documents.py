@@ -114,7 +114,9 @@ def test_every_download_is_audited(world: World, meeting: Meeting, login) -> Non
     client.get(f"/meetings/{meeting.id}/agenda.pdf")
     client.get(f"/meetings/{meeting.id}/invite.ics")
     events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "document.downloaded")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "document.downloaded")
+        .order_by(AuditEvent.id)
     ).all()
     assert [(e.actor_id, e.object_id, e.detail["document"]) for e in events] == [
         (world.users["police"].id, str(meeting.id), "agenda.pdf"),

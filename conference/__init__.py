@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from conference.redaction import install_redaction
 from config import CONFIGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     logging.getLogger("conference").setLevel(app.config["LOG_LEVEL"])
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The second line of defence, after hidden SQL parameters and bounded input: whatever
+    # handler writes a record, database values in it are scrubbed first.
+    install_redaction(app.logger)
 
     # Behind the HTTPS proxy: take the client's address and the scheme from the proxy's headers,
     # trusting exactly as many proxies as configured (none: the headers are ignored, so a client
@@ -227,6 +231,8 @@ def _register_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        if error.code >= 500:
+            db.session.rollback()  # a failed statement leaves the session unusable for the page
         return render_template(
             "errors/error.html", code=error.code, message=error.description
         ), error.code

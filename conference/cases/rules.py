@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from conference.auth.models import AgencyKind
 from conference.cases.models import (
+    NAME_KEY_LENGTH,
     CaseStatus,
     ConsentGiver,
     ConsentPurpose,
@@ -143,11 +144,12 @@ POSSIBLE_NAME_SIMILARITY = 0.8
 
 
 def name_key(full_name: str) -> str:
-    """A name for matching: no accents, case, punctuation or word order."""
+    """A name for matching: no accents, case, punctuation or word order; never longer than the
+    column that keeps it (ligatures and other compatibility forms grow when decomposed)."""
     decomposed = unicodedata.normalize("NFKD", full_name)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     words = re.findall(r"[^\W_]+", plain)
-    return " ".join(sorted(words))
+    return " ".join(sorted(words))[:NAME_KEY_LENGTH].rstrip()
 
 
 def match_strength(

@@ -4,6 +4,7 @@ Every function checks the policy, applies the rules, records the audit event and
 None commits: the entry point (request, job, command) does, once.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import Agency, User
-from conference.cases import rules
+from conference.cases import queries, rules
 from conference.cases.models import (
     Case,
     CaseNote,
@@ -433,8 +434,22 @@ def _person_fields(subject: Subject) -> dict[str, Any]:
     }
 
 
-def record_restricted_view(case: Case, *, actor: User, now: datetime, ip: str | None) -> None:
-    """Audit an opening of the restricted section; refuses those who may not open it."""
+@dataclass(frozen=True)
+class RestrictedDetails:
+    """The restricted part of a case as one person was shown it; made only by `open_restricted`."""
+
+    subject: Subject | None
+    referral: Referral | None
+    notes: Sequence[CaseNote]
+    consents: Sequence[ConsentRecord]
+    shares: Sequence[CaseShare]
+    previous_case: Case | None
+    minor: bool
+
+
+def open_restricted(case: Case, *, actor: User, now: datetime, ip: str | None) -> RestrictedDetails:
+    """The restricted details of a case for a page, recorded in the audit trail as viewed: the
+    one way they reach a template. Refuses those who may not see them."""
     if not permissions.can_view_restricted(actor, case):
         raise ForbiddenError("The restricted details of this case are not available to you.")
     record_event(
@@ -445,6 +460,18 @@ def record_restricted_view(case: Case, *, actor: User, now: datetime, ip: str | 
         object_id=case.id,
         panel_id=case.panel_id,
         ip=ip,
+    )
+    referral = case.referral
+    return RestrictedDetails(
+        subject=case.subject,
+        referral=referral,
+        notes=queries.notes_for(case),
+        consents=queries.consent_records_for(case),
+        shares=queries.shares_for(case),
+        previous_case=db.session.get(Case, referral.previous_case_id)
+        if referral and referral.previous_case_id
+        else None,
+        minor=rules.is_minor(case.subject.date_of_birth if case.subject else None, now.date()),
     )
 
 

@@ -3,8 +3,7 @@ that message alone, a temporary failure is tried again later, and the administra
 not delivered. Against a real SMTP server on loopback."""
 
 import socket
-from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -41,17 +40,22 @@ def people() -> list[User]:
     return people
 
 
-@pytest.fixture
-def mailer(app: Flask, mail_server: MailServer) -> Iterator[Flask]:
-    """An app that sends through the loopback server."""
+def deliver(app: Flask, server: MailServer | None, at: datetime) -> int:
+    """One run of the delivery job, sending through the loopback server (or a closed port)."""
+    port = server.port if server is not None else closed_port()
     with (
-        second_app(
-            app, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_server.port
-        ) as mailer,
+        second_app(app, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port) as mailer,
         mailer.app_context(),
     ):
-        yield mailer
+        sent = deliver_email(at)
         db.session.remove()
+    return sent
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def of(person: User) -> Notification:
@@ -64,10 +68,10 @@ def recipients(server: MailServer) -> list[str]:
 
 
 def test_a_refused_recipient_fails_alone_and_the_rest_are_sent(
-    people: list[User], mail_server: MailServer, mailer: Flask
+    app: Flask, people: list[User], mail_server: MailServer
 ) -> None:
     mail_server.refuse["gone@example.org"] = REFUSED
-    assert deliver_email(NOW) == 2
+    assert deliver(app, mail_server, NOW) == 2
     assert recipients(mail_server) == ["first@example.org", "third@example.org"]
     refused = of(people[1])
     assert refused.emailed_at is None
@@ -77,27 +81,27 @@ def test_a_refused_recipient_fails_alone_and_the_rest_are_sent(
     # Given up: never tried again, and never in the way of later messages.
     later = NotificationFactory(user_id=people[2].id, title="Agenda published", created_at=NOW)
     db.session.commit()
-    assert deliver_email(NOW + timedelta(days=1)) == 1
+    assert deliver(app, mail_server, NOW + timedelta(days=1)) == 1
     assert recipients(mail_server)[-1] == "third@example.org"
     assert of(people[1]).email_attempts == 1
     assert db.session.get(Notification, later.id).emailed_at is not None
 
 
 def test_a_temporary_failure_is_tried_again_later_each_time_later_then_given_up(
-    people: list[User], mail_server: MailServer, mailer: Flask
+    app: Flask, people: list[User], mail_server: MailServer
 ) -> None:
     mail_server.refuse["gone@example.org"] = BUSY
     now, waits = NOW, []
-    assert deliver_email(now) == 2
+    assert deliver(app, mail_server, now) == 2
     for attempt in range(1, rules.MAX_ATTEMPTS):
         waiting = of(people[1])
         assert waiting.email_attempts == attempt
         assert waiting.email_failed_at is None
-        assert deliver_email(now) == 0  # not due yet: nothing is sent twice, nothing blocks
+        assert deliver(app, mail_server, now) == 0  # not due yet: nothing sent twice
         assert of(people[1]).email_attempts == attempt
         waits.append(waiting.email_retry_at - now)
         now = waiting.email_retry_at
-        assert deliver_email(now) == 0
+        assert deliver(app, mail_server, now) == 0
     assert waits == sorted(waits)
     assert waits[0] < waits[-1] <= rules.LONGEST_RETRY
     given_up = of(people[1])
@@ -107,13 +111,13 @@ def test_a_temporary_failure_is_tried_again_later_each_time_later_then_given_up(
 
 
 def test_a_temporary_failure_that_clears_is_delivered_on_the_next_try(
-    people: list[User], mail_server: MailServer, mailer: Flask
+    app: Flask, people: list[User], mail_server: MailServer
 ) -> None:
     mail_server.refuse["gone@example.org"] = BUSY
-    deliver_email(NOW)
+    deliver(app, mail_server, NOW)
     retry_at = of(people[1]).email_retry_at
     del mail_server.refuse["gone@example.org"]
-    assert deliver_email(retry_at) == 1
+    assert deliver(app, mail_server, retry_at) == 1
     assert recipients(mail_server)[-1] == "gone@example.org"
     assert of(people[1]).emailed_at == retry_at
 
@@ -121,26 +125,17 @@ def test_a_temporary_failure_that_clears_is_delivered_on_the_next_try(
 def test_an_unreachable_server_stops_the_run_and_counts_one_try(
     app: Flask, people: list[User]
 ) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    with (
-        second_app(app, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=closed) as down,
-        down.app_context(),
-    ):
-        assert deliver_email(NOW) == 0
-        db.session.remove()
+    assert deliver(app, None, NOW) == 0
     assert [of(p).email_attempts for p in people] == [1, 0, 0]
     assert of(people[0]).email_failed_at is None
     assert of(people[0]).email_retry_at == rules.retry_at(1, NOW)
 
 
 def test_the_administrator_sees_what_was_not_delivered_and_to_whom(
-    app: Flask, people: list[User], mail_server: MailServer, mailer: Flask
+    app: Flask, people: list[User], mail_server: MailServer
 ) -> None:
     mail_server.refuse["gone@example.org"] = REFUSED
-    deliver_email(NOW)
-    db.session.remove()
+    deliver(app, mail_server, NOW)
     admin = UserFactory(is_administrator=True)
     db.session.commit()
     page = browser_of(app, admin).get("/accounts/").get_data(as_text=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference.actions import rules
 from conference.actions.models import Action, ActionStatus, ActionUpdate, ProgressReport, RagStatus
@@ -43,6 +44,17 @@ def add_action(
         raise DomainError("Actions follow from an adopted recommendation.")
     if permissions.membership_on(owner, case.panel_id) is None:
         raise DomainError("The owner must be a current member of the panel.", field="owner_id")
+    if not permissions.can_view_case(owner, case):
+        # A partner or adviser sees a case only once it is shared with their agency.
+        raise DomainError(
+            _(
+                "This case is not shared with %(agency)s, so %(name)s could not open the action. "
+                "Share the case with them first, on their consent or another legal basis.",
+                agency=owner.agency.name,
+                name=owner.name,
+            ),
+            field="owner_id",
+        )
     rules.check_new_action(text, due_on, now.date())
     action = Action(
         case_id=case.id,

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from conference.cases import rules
 from conference.cases.models import (
     CaseStatus,
     ConcernCategory,
@@ -26,7 +27,7 @@ from conference.cases.models import (
     ReferralSource,
     RiskLevel,
 )
-from conference.forms import enum_choices, enum_or_none, no_choice, optional_int, strip
+from conference.forms import DateRule, enum_choices, enum_or_none, no_choice, optional_int, strip
 
 
 class GuardianForm(Form):
@@ -43,7 +44,9 @@ class PersonForm(FlaskForm):
     full_name = StringField(
         _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
     )
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    date_of_birth = DateField(
+        _l("Date of birth"), validators=[Optional(), DateRule(rules.check_date_of_birth)]
+    )
     address = TextAreaField(_l("Address"), filters=[strip], validators=[Length(max=500)])
     languages = StringField(_l("Languages spoken"), filters=[strip], validators=[Length(max=200)])
     guardians = FieldList(FormField(GuardianForm), min_entries=2, max_entries=2)
@@ -56,7 +59,10 @@ class IntakeForm(PersonForm):
         choices=enum_choices(ReferralSource),
         coerce=ReferralSource,
     )
-    received_on = DateField(_l("Date the concern was received"), validators=[InputRequired()])
+    received_on = DateField(
+        _l("Date the concern was received"),
+        validators=[InputRequired(), DateRule(rules.check_received_on)],
+    )
     concern_category = SelectField(
         _l("Concern"), choices=enum_choices(ConcernCategory), coerce=ConcernCategory
     )

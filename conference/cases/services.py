@@ -122,8 +122,7 @@ class DuplicateSuspectedError(DomainError):
 def _check_person(person: PersonData, today: date) -> None:
     if not person.full_name.strip():
         raise DomainError("Enter the person's name.", field="full_name")
-    if person.date_of_birth is not None and person.date_of_birth > today:
-        raise DomainError("The date of birth cannot be in the future.", field="date_of_birth")
+    rules.check_date_of_birth(person.date_of_birth, today)
     if rules.is_minor(person.date_of_birth, today) and not any(
         g.name.strip() for g in person.guardians
     ):
@@ -169,10 +168,7 @@ def refer_case(
     if not permissions.can_refer_case(actor, panel.id):
         raise ForbiddenError("You are not a member of this panel.")
     today = now.date()
-    if intake.received_on > today:
-        raise DomainError(
-            "The date the concern was received cannot be in the future.", field="received_on"
-        )
+    rules.check_received_on(intake.received_on, today)
     if not intake.narrative.strip():
         raise DomainError("Describe the concern.", field="narrative")
     _check_person(intake.person, today)
@@ -369,6 +365,8 @@ def update_case(
     if not permissions.can_edit_case(actor, case):
         raise ForbiddenError("You may not edit this case.")
     _check_version(case, expected_version)
+    if changes.next_review_on != case.next_review_on:
+        rules.check_review_date(changes.next_review_on, now.date())
     if changes.lead_agency_id is not None and case.panel.tier_of(changes.lead_agency_id) is None:
         raise DomainError("The lead agency must sit on the panel.", field="lead_agency_id")
     changed = [

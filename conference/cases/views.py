@@ -20,7 +20,7 @@ from conference.forms import no_choice, options
 from conference.labels import label
 from conference.meetings.models import Recommendation, RecommendationOutcome
 from conference.panels.models import AgencyTier
-from conference.views import apply_change, client_ip, show_error
+from conference.views import apply_change, client_ip, paginate, show_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -56,11 +56,9 @@ def index() -> Any:
         coordinator_id=valid(form.coordinator),
         review_due=bool(valid(form.review_due)),
     )
-    page = db.paginate(
+    page = paginate(
         queries.filtered_cases(current_user, filters, utcnow().date()),
-        page=request.args.get("page", 1, type=int),
         per_page=current_app.config["CASES_PER_PAGE"],
-        error_out=False,
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/index.html", page=page, form=form, args=args)

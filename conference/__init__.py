@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -226,6 +226,16 @@ def _register_errors(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         message = _("The form had expired or was not sent from this site. Please try again.")
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+        # Refused before anything reads the body, whatever its encoding (MAX_CONTENT_LENGTH).
+        message = _(
+            "What was sent is larger than the %(size)s MB the app accepts: shorten it and send "
+            "it again.",
+            size=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        )
+        return render_template("errors/error.html", code=413, message=message), 413
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

@@ -98,6 +98,9 @@ class ProductionConfig(Config):
     MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "1") == "1"
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))  # the HTTPS proxy
     SESSION_COOKIE_SECURE = True
+    # The __Host- prefix: the browser keeps the cookie only if it is Secure, for this host and
+    # path / (no Domain), so a sibling subdomain cannot plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 

@@ -214,10 +214,22 @@ def _register_login(app: Flask) -> None:
         return None
 
 
+def _log_refusal() -> None:
+    """A failed access-control decision, for the administrator: who and which path, no values."""
+    logging.getLogger("conference.access").warning(
+        "refused %s %s for user %s",
+        request.method,
+        request.path,
+        getattr(current_user, "id", None),
+    )
+
+
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> tuple[str, int]:
         db.session.rollback()
+        if error.status_code == 403:
+            _log_refusal()
         return render_template(
             "errors/error.html", code=error.status_code, message=error.message
         ), error.status_code
@@ -243,6 +255,8 @@ def _register_errors(app: Flask) -> None:
             return error
         if error.code >= 500:
             db.session.rollback()  # a failed statement leaves the session unusable for the page
+        if error.code == 403:
+            _log_refusal()
         return render_template(
             "errors/error.html", code=error.code, message=error.description
         ), error.code

@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
+# The exact versions every machine installs; `make constraints` writes it again.
+CONSTRAINTS := constraints.txt
 
-.PHONY: run scheduler test e2e screenshots lint fmt bench db-migrate db-upgrade system-deps install clean
+.PHONY: run scheduler test e2e screenshots lint fmt bench db-migrate db-upgrade system-deps install constraints clean
 
 # WeasyPrint renders with Pango and subsets fonts with HarfBuzz; install them from Debian when
 # the machine lacks them.
@@ -15,13 +17,25 @@ system-deps:
 		apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
 			libharfbuzz-subset0 fonts-dejavu-core; }
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $@
 
 install: system-deps $(STAMP)
+
+# Resolve pyproject.toml afresh (the newest versions its ranges allow) in a scratch environment
+# and pin the result in constraints.txt; run it after changing a dependency, then `make install`.
+LOCK_VENV := .venv-constraints
+constraints:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet '.[dev]'
+	{ echo "# The exact versions installed everywhere (make install); written by make constraints."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude case-conference | LC_ALL=C sort -f -t= -k1,1; } > $(CONSTRAINTS)
+	rm -rf $(LOCK_VENV) build
 
 run: install
 	$(FLASK) db upgrade
@@ -68,4 +82,4 @@ db-upgrade: install
 	$(FLASK) db upgrade
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -32,7 +32,14 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'conference.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    # A failed statement's parameters are personal data: never in an error's text or the log.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
+    # No form or upload the app takes comes near this; a larger body is refused (413) before
+    # anything reads it, whatever its encoding (Werkzeug limits only multipart otherwise).
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None
     BABEL_DEFAULT_LOCALE = "en"
@@ -104,6 +111,9 @@ class ProductionConfig(Config):
     MFA_REQUIRED = os.environ.get("MFA_REQUIRED", "1") == "1"
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))  # the HTTPS proxy
     SESSION_COOKIE_SECURE = True
+    # The __Host- prefix: the browser keeps the cookie only if it is Secure, for this host and
+    # path / (no Domain), so a sibling subdomain cannot plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 

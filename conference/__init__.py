@@ -24,7 +24,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+)
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -32,6 +37,7 @@ from conference import observability
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from conference.observability import SESSIONLESS_ENDPOINTS
+from conference.redaction import install_redaction
 from config import CONFIGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,8 +112,11 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # Logs (one JSON object per line in production), the request id, metrics, /healthz and
     # /readyz: before every other request hook, so that even a request refused early has its id.
-    # Never personal data in logs: only ids, endpoints and counts.
+    # Never personal data in logs: only ids, endpoints and counts; and, the second line of
+    # defence after hidden SQL parameters and bounded input, whatever handler writes a record,
+    # database values in it are scrubbed first.
     observability.init_app(app)
+    install_redaction(app.logger)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app)
@@ -236,12 +245,24 @@ def _register_login(app: Flask) -> None:
         return None
 
 
+def _log_refusal() -> None:
+    """A failed access-control decision, for the administrator: who and which path, no values."""
+    logging.getLogger("conference.access").warning(
+        "refused %s %s for user %s",
+        request.method,
+        request.path,
+        getattr(current_user, "id", None),
+    )
+
+
 def _register_errors(app: Flask) -> None:
     from conference.views import CONCURRENT_WRITE, conflict_message
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
         db.session.rollback()
+        if error.status_code == 403:
+            _log_refusal()
         if request.accept_mimetypes.best == "application/json":  # the chair's background save
             return jsonify(error=error.message), error.status_code
         return render_template(
@@ -273,10 +294,24 @@ def _register_errors(app: Flask) -> None:
         page = app.jinja_env.get_template("errors/500.html").render(g=g)
         return page, 500
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+        # Refused before anything reads the body, whatever its encoding (MAX_CONTENT_LENGTH).
+        message = _(
+            "What was sent is larger than the %(size)s MB the app accepts: shorten it and send "
+            "it again.",
+            size=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        )
+        return render_template("errors/error.html", code=413, message=message), 413
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        if error.code >= 500:
+            db.session.rollback()  # a failed statement leaves the session unusable for the page
+        if error.code == 403:
+            _log_refusal()
         return render_template(
             "errors/error.html", code=error.code, message=error.description
         ), error.code

@@ -2,10 +2,14 @@
 
 import enum
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 
+from conference.db import utcnow
+from conference.errors import DomainError
 from conference.labels import label
 
 
@@ -60,3 +64,20 @@ def enum_or_none(enum_type: type[enum.Enum]) -> Callable[[Any], Any]:
         return enum_type(value)
 
     return coerce
+
+
+class DateRule:
+    """A validator running a rule about a date (`rule(day, today)`, raising DomainError) as the
+    form is validated: a slip such as year 1 or 9999 is refused beside its field before anything
+    computes with it. The services apply the same rule."""
+
+    def __init__(self, rule: Callable[[date, date], None]) -> None:
+        self.rule = rule
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data is None:
+            return
+        try:
+            self.rule(field.data, utcnow().date())
+        except DomainError as error:
+            raise ValidationError(error.message) from error

@@ -30,6 +30,7 @@ from conference.meetings.models import (
 )
 from conference.meetings.rules import Reason
 from conference.minutes.models import MinutesStatus, SignatureRole
+from conference.notify.models import NotificationKind
 from conference.panels.models import AgencyTier, PanelRole
 
 _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
@@ -156,6 +157,16 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (RagStatus.ON_TRACK, _l("On track")),
     (RagStatus.AT_RISK, _l("At risk")),
     (RagStatus.OFF_TRACK, _l("Off track")),
+    (NotificationKind.ACTION_DUE, _l("Action due")),
+    (NotificationKind.ACTION_OVERDUE, _l("Action overdue")),
+    (NotificationKind.REPORT_REQUESTED, _l("Report requested")),
+    (NotificationKind.REPORT_LATE, _l("Report late")),
+    (NotificationKind.AGENDA_DRAFT, _l("Draft agenda")),
+    (NotificationKind.AGENDA_PUBLISHED, _l("Agenda published")),
+    (NotificationKind.COORDINATOR_ASSIGNED, _l("Named coordinator")),
+    (NotificationKind.MINUTES_CIRCULATED, _l("Minutes circulated")),
+    (NotificationKind.MINUTES_CIRCULATION_DUE, _l("Minutes to circulate")),
+    (NotificationKind.WEEKLY_DIGEST, _l("Weekly summary")),
 )
 
 

@@ -39,6 +39,21 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+# Further than any list goes; a larger number would overflow the database's OFFSET.
+LAST_PAGE_READ = 100_000
+
+
+def paginate(query: Any, per_page: int) -> Any:
+    """The page of `query` asked for in `?page=`: the first when it is not a number or below 1,
+    the last when it is beyond the end (never an overflow in the database)."""
+    asked = request.args.get("page", 1, type=int)
+    page = min(max(asked, 1), LAST_PAGE_READ)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if pagination.pages and page > pagination.pages:
+        pagination = db.paginate(query, page=pagination.pages, per_page=per_page, error_out=False)
+    return pagination
+
+
 def safe_back(default: str) -> str:
     """Where a form asked to return to (`next`), if that is a path on this site."""
     return safe_next_path(request.form.get("next")) or default

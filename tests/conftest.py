@@ -161,25 +161,42 @@ def count_queries(app: Flask) -> Callable[[], Any]:
     return _count
 
 
+class MailServer:
+    """A real SMTP server on loopback: what it received, its port, and the recipients it
+    refuses (address -> the reply it gives, e.g. "550 5.1.1 No such mailbox")."""
+
+    def __init__(self, port: int) -> None:
+        self.messages: list = []
+        self.port = port
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd's hook name
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[list, int]]:
-    """A real SMTP server on loopback; yields the envelopes it received and its port."""
-
-    class Inbox:
-        def __init__(self) -> None:
-            self.messages: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802 - aiosmtpd's hook name
-            self.messages.append(envelope)
-            return "250 Message accepted"
-
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server on loopback, which can be told to refuse recipients."""
     with socket.socket() as probe:  # a free port on loopback
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    server = MailServer(port)
+    controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield inbox.messages, port
+        yield server
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(mail_server: MailServer) -> tuple[list, int]:
+    """A real SMTP server on loopback; the envelopes it received and its port."""
+    return mail_server.messages, mail_server.port

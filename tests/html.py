@@ -78,3 +78,33 @@ def post_forms(page: str, own_url: str) -> list[tuple[str, dict[str, str]]]:
     parser = _Forms()
     parser.feed(page)
     return [(action or own_url, fields) for action, fields in parser.forms]
+
+
+class _ElementText(HTMLParser):
+    def __init__(self, element_id: str) -> None:
+        super().__init__()
+        self.element_id = element_id
+        self.depth = 0
+        self.text: list[str] = []
+        self.found = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.depth:
+            self.depth += 1
+        elif dict(attrs).get("id") == self.element_id:
+            self.depth, self.found = 1, True
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.text.append(data)
+
+
+def error_beside(page: str, field_id: str) -> str | None:
+    """The message shown beside the field (its `<id>-error` element), or None if there is none."""
+    parser = _ElementText(f"{field_id}-error")
+    parser.feed(page)
+    return " ".join("".join(parser.text).split()) if parser.found else None

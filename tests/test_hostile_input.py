@@ -4,6 +4,8 @@ Never a 500; a refused form changes nothing in the database; what was typed come
 never as markup. The forms are read from the pages a chair sees, so a new form is covered.
 """
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from conference.extensions import db
 from tests.auth.test_matrix import Objects, browser_of, build
-from tests.html import post_forms
+from tests.html import error_beside, post_forms
 
 SCRIPT = "<script>alert('x')</script>"
 HOSTILE = [
@@ -176,3 +178,67 @@ def test_huge_ids_in_paths_are_not_found(
     huge = "9" * 25
     for path in (f"/actions/{huge}", f"/meetings/{huge}", f"/minutes/{huge}.pdf"):
         assert client.get(path).status_code == 404
+
+
+# --- Values outside their window: pages beyond the end, dates nobody means ----------------------
+
+HUGE_PAGES = ["9223372036854775807", "9" * 40, "-3", "0", "two"]
+
+
+@pytest.mark.parametrize("listing", ["/cases/", "/audit/"])
+def test_a_page_number_beyond_the_end_answers_the_last_page(
+    chair: tuple[FlaskClient, list[tuple[str, dict[str, str]]], list[str]], listing: str
+) -> None:
+    client, _, _ = chair
+    first = client.get(listing).get_data(as_text=True)
+    row = "<tbody>" if listing == "/cases/" else "<td"
+    assert row in first
+    for page in HUGE_PAGES:
+        response = client.get(f"{listing}?page={page}")
+        assert response.status_code == 200, page
+        assert row in response.get_data(as_text=True), f"page {page} shows the last page's rows"
+    response = client.get("/audit/?until=9999-12-31&since=0001-01-01")
+    assert response.status_code == 200
+
+
+TOO_EARLY_OR_LATE = [
+    ("/cases/new", "date_of_birth", "0001-01-01", "from 1900"),
+    ("/cases/new", "date_of_birth", "1899-12-31", "from 1900"),
+    ("/cases/new", "date_of_birth", "9999-12-31", "cannot be in the future"),
+    ("/cases/new", "received_on", "0001-01-01", "more than ten years ago"),
+    ("/cases/new", "received_on", "9999-12-31", "cannot be in the future"),
+    ("/cases/[^/]+/subject", "date_of_birth", "0001-01-01", "from 1900"),
+    ("/cases/[^/]+/edit", "next_review_on", "9999-12-31", "within ten years"),
+    ("/cases/[^/]+/edit", "next_review_on", "0001-01-01", "within ten years"),
+    ("/cases/[^/]+/edit", "next_review_on", "1999-01-01", "within ten years"),
+    ("/meetings/new", "day", "9999-12-31", "at most ten years ahead"),
+    ("/meetings/new", "day", "0001-01-01", "in the past"),
+    ("/meetings/series", "first_on", "9999-12-31", "at most ten years ahead"),
+    ("/meetings/[0-9]+/edit", "day", "9999-12-31", "at most ten years ahead"),
+    ("/actions/[0-9]+", "new_due_on", "9999-12-31", "within five years"),
+]
+
+
+@pytest.mark.parametrize(("action_part", "field", "value", "message"), TOO_EARLY_OR_LATE)
+def test_a_date_outside_its_window_is_refused_beside_the_field(
+    chair: tuple[FlaskClient, list[tuple[str, dict[str, str]]], list[str]],
+    action_part: str,
+    field: str,
+    value: str,
+    message: str,
+) -> None:
+    client, forms, _ = chair
+    action, fields = next(
+        (action, fields)
+        for action, fields in forms
+        if re.fullmatch(action_part, action) and field in fields
+    )
+    # The page's selects as a person leaves them (the form reader does not read the selection).
+    chosen = {"concern_category": "far_right", "risk_level": "high"}
+    sent = {**fields, **{k: v for k, v in chosen.items() if k in fields}, field: value}
+    before = counts()
+    response = client.post(action, data=sent)
+    assert response.status_code == 422, action
+    assert message in (error_beside(response.get_data(as_text=True), field) or "")
+    db.session.expire_all()
+    assert counts() == before

@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from conference.actions.models import ActionStatus, RagStatus
-from conference.actions.rules import UPDATE_STATUSES
-from conference.forms import enum_choices, enum_or_none, no_choice, options, strip
+from conference.actions.rules import UPDATE_STATUSES, check_due_date
+from conference.forms import DateRule, enum_choices, enum_or_none, no_choice, options, strip
 from conference.labels import label
 from conference.submissions import SubmitOnce
 
@@ -20,7 +20,7 @@ class ActionUpdateForm(FlaskForm):
         filters=[strip],
         validators=[Length(max=1000)],
     )
-    new_due_on = DateField(_l("New due date"), validators=[Optional()])
+    new_due_on = DateField(_l("New due date"), validators=[Optional(), DateRule(check_due_date)])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     def __init__(self, *args: object, **kwargs: object) -> None:

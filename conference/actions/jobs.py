@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from conference.actions import queries, rules
 from conference.actions.models import Action
+from conference.auth import permissions
 from conference.cases.models import Case
 from conference.extensions import db
 from conference.formatting import long_date, to_zone
@@ -27,7 +28,9 @@ def action_reminders(now: datetime) -> int:
         .where(Action.status.in_(rules.OPEN_STATUSES))
     )
     for action in actions:
-        if action.owner_id is None:
+        # An owner who may not open the case (a partner whose share ended) is not told of it.
+        owner = action.owner
+        if owner is None or not permissions.can_view_case(owner, action.case):
             continue
         today = to_zone(now, action.case.panel.timezone).date()
         if rules.is_overdue(action.status, action.due_on, today):
@@ -41,7 +44,7 @@ def action_reminders(now: datetime) -> int:
         else:
             continue
         created += notify(
-            action.owner_id,
+            owner.id,
             kind,
             title,
             link=f"/actions/{action.id}",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from conference.actions.models import Action, ActionUpdate, ProgressReport
 from conference.actions.rules import OPEN_STATUSES, report_due_on
 from conference.auth.models import User
+from conference.auth.permissions import case_visibility
 from conference.cases.models import Case
 from conference.extensions import db
 from conference.formatting import to_zone
@@ -16,7 +17,8 @@ from conference.meetings.models import AgendaItem, Meeting, MeetingStatus
 
 
 def open_actions_for(user: User) -> Sequence[Action]:
-    """The user's own open actions on cases of panels they belong to, earliest due first."""
+    """The user's own open actions on cases they may see (a partner's: cases shared with their
+    agency), earliest due first."""
     panel_ids = [m.panel_id for m in user.current_memberships]
     if not panel_ids:
         return []
@@ -28,13 +30,15 @@ def open_actions_for(user: User) -> Sequence[Action]:
             Action.owner_id == user.id,
             Action.status.in_(OPEN_STATUSES),
             Case.panel_id.in_(panel_ids),
+            case_visibility(user),
         )
         .order_by(Action.due_on, Action.id)
     ).all()
 
 
 def recently_changed(user: User, since: datetime) -> Sequence[ActionUpdate]:
-    """Updates since `since` to actions the user owns or on cases the user coordinates."""
+    """Updates since `since` to actions the user owns or on cases the user coordinates, on cases
+    they may see."""
     panel_ids = [m.panel_id for m in user.current_memberships]
     if not panel_ids:
         return []
@@ -46,6 +50,7 @@ def recently_changed(user: User, since: datetime) -> Sequence[ActionUpdate]:
             ActionUpdate.at >= since,
             Case.panel_id.in_(panel_ids),
             sa.or_(Action.owner_id == user.id, Case.coordinator_id == user.id),
+            case_visibility(user),
         )
         .options(joinedload(ActionUpdate.action).joinedload(Action.case))
         .order_by(ActionUpdate.at.desc())

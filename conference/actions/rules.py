@@ -3,10 +3,14 @@
 from datetime import date, timedelta
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 from conference.actions.models import ActionStatus
 from conference.errors import DomainError, InvalidTransitionError
 
 OPEN_STATUSES = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS})
+# An action is due within five years; a later date is a typing slip (9999).
+DUE_HORIZON = timedelta(days=5 * 365)
 
 
 def is_overdue(status: ActionStatus, due_on: date, today: date) -> bool:
@@ -26,13 +30,27 @@ def check_review(outcome: ActionStatus, new_due_on: date | None, today: date) ->
         raise DomainError("Mark the action done, still open, not possible or not done.")
     if outcome is ActionStatus.OPEN and (new_due_on is None or new_due_on < today):
         raise DomainError("An action that stays open needs a new due date.", field="new_due_on")
+    if outcome is ActionStatus.OPEN:
+        check_due_date(new_due_on, today, "new_due_on")
+
+
+def check_due_date(due_on: date | None, today: date, field: str = "due_on") -> None:
+    """A due date, when given, lies between today and five years ahead."""
+    if due_on is None:
+        return
+    if due_on < today:
+        raise DomainError(str(_l("Give a due date from today on.")), field=field)
+    if due_on > today + DUE_HORIZON:
+        raise DomainError(str(_l("Give a due date within five years.")), field=field)
 
 
 def check_new_action(text: str, due_on: date | None, today: date) -> None:
+    """A new action says what is to be done and by when."""
     if not text.strip():
         raise DomainError("Say what is to be done.", field="text")
-    if due_on is None or due_on < today:
-        raise DomainError("Give a due date from today on.", field="due_on")
+    if due_on is None:
+        raise DomainError(str(_l("Give a due date from today on.")), field="due_on")
+    check_due_date(due_on, today)
 
 
 CLOSING_STATUSES = frozenset(
@@ -60,6 +78,7 @@ def check_update(
         raise DomainError("Say what came of the action before closing it.", field="note")
     if new_due_on is not None and new_due_on < today:
         raise DomainError("A new due date cannot be in the past.", field="new_due_on")
+    check_due_date(new_due_on, today, "new_due_on")
 
 
 class ReportState(StrEnum):

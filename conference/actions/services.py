@@ -48,6 +48,17 @@ def add_action(
         raise DomainError("Actions follow from an adopted recommendation.")
     if permissions.membership_on(owner, case.panel_id) is None:
         raise DomainError("The owner must be a current member of the panel.", field="owner_id")
+    if not permissions.can_view_case(owner, case):
+        # A partner or adviser sees a case only once it is shared with their agency.
+        raise DomainError(
+            _(
+                "This case is not shared with %(agency)s, so %(name)s could not open the action. "
+                "Share the case with them first, on their consent or another legal basis.",
+                agency=owner.agency.name,
+                name=owner.name,
+            ),
+            field="owner_id",
+        )
     rules.check_new_action(text, due_on, now.date())
     action = Action(
         case_id=case.id,

@@ -35,7 +35,7 @@ def audit_events(filters: AuditFilters) -> sa.Select[AuditEvent]:
         query = query.where(AuditEvent.object_type == "case", AuditEvent.object_id.in_(case_ids))
     if filters.since:
         query = query.where(AuditEvent.at >= datetime.combine(filters.since, time(), UTC))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # the last day has no next day
         end = datetime.combine(filters.until + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.at < end)
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -13,7 +13,7 @@ from conference.auth.permissions import can_read_audit
 from conference.db import utcnow
 from conference.extensions import db
 from conference.forms import no_choice, options
-from conference.views import client_ip, recent_authentication
+from conference.views import client_ip, paginate, recent_authentication
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 EVENTS_PER_PAGE = 50
@@ -45,12 +45,7 @@ def index() -> Any:
         since=valid(form.since),
         until=valid(form.until),
     )
-    page = db.paginate(
-        queries.audit_events(filters),
-        page=request.args.get("page", 1, type=int),
-        per_page=EVENTS_PER_PAGE,
-        error_out=False,
-    )
+    page = paginate(queries.audit_events(filters), per_page=EVENTS_PER_PAGE)
     references = queries.case_references(list(page.items))
     # Reading the trail is itself an access to who-saw-what: it is recorded too.
     record_event(

@@ -44,5 +44,9 @@ class PasswordChangeForm(FlaskForm):
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+        validators=[
+            DataRequired(),
+            Length(max=256),
+            EqualTo("new", message=_l("The two new passwords differ.")),
+        ],
     )

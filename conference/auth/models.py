@@ -42,14 +42,19 @@ class Agency(Model):
         return f"<Agency {self.code}>"
 
 
+# An e-mail address's longest form (RFC 5321), and the longest name an account has.
+EMAIL_LENGTH = 254
+NAME_LENGTH = 120
+
+
 class User(UserMixin, Model):
     """A person who signs in. Belongs to one agency and to panels through memberships."""
 
     __tablename__ = "user_account"
 
     id: Mapped[int] = primary_key()
-    email: Mapped[str] = internal(sa.String(254), unique=True)
-    name: Mapped[str] = need_to_know(sa.String(120))
+    email: Mapped[str] = internal(sa.String(EMAIL_LENGTH), unique=True)
+    name: Mapped[str] = need_to_know(sa.String(NAME_LENGTH))
     agency_id: Mapped[int] = internal(sa.ForeignKey("agency.id"), index=True)
     password_hash: Mapped[str] = internal(sa.String(255))
     active: Mapped[bool] = internal(default=True, server_default=sa.true())

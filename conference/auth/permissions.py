@@ -161,18 +161,24 @@ def can_manage_meeting(user: Any, meeting: Meeting) -> bool:
 
 
 def minutes_access(user: Any, meeting: Meeting) -> str | None:
-    """'full' for those entitled to attend that meeting at the time (full members then, present
-    or not), 'extract' (their agency's only) for partners and for members who joined later."""
-    if not _signed_in(user):
+    """'full' for a current full member of the panel who was entitled to attend that meeting (a
+    full member then, present or not); 'extract' (their agency's only) for current partners and
+    for members who joined later or are partners now; nothing once the membership has ended
+    (what is held on a person stays reachable through the data-protection officer's export)."""
+    current = membership_on(user, meeting.panel_id)
+    if current is None:
         return None
+    if current.role not in FULL_PANEL_ROLES:
+        return "extract"
     day = meeting.starts_at.date()
-    for membership in user.memberships:
-        if membership.panel_id != meeting.panel_id:
-            continue
-        then = membership.since <= day and (membership.until is None or membership.until >= day)
-        if then and membership.role in FULL_PANEL_ROLES:
-            return "full"
-    return "extract" if membership_on(user, meeting.panel_id) is not None else None
+    entitled_then = any(
+        membership.panel_id == meeting.panel_id
+        and membership.role in FULL_PANEL_ROLES
+        and membership.since <= day
+        and (membership.until is None or membership.until >= day)
+        for membership in user.memberships
+    )
+    return "full" if entitled_then else "extract"
 
 
 def can_manage_minutes(user: Any, meeting: Meeting) -> bool:

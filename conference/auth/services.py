@@ -8,12 +8,15 @@ from flask_babel import gettext as _
 
 from conference.audit.services import record_event
 from conference.auth import mfa, sessions
-from conference.auth.models import Agency, User, UserSession
+from conference.auth.models import EMAIL_LENGTH, NAME_LENGTH, Agency, User, UserSession
 from conference.auth.passwords import (
+    MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
+    Weakness,
     hash_password,
     needs_rehash,
     verify_password,
+    weakness,
 )
 from conference.auth.rules import normalise_email
 from conference.errors import DomainError
@@ -33,12 +36,19 @@ def create_user(
     is_administrator: bool = False,
     is_auditor: bool = False,
 ) -> User:
-    """Create an account; refuses a taken e-mail address or a short password."""
+    """Create an account; refuses a taken e-mail address or a weak password."""
     email = normalise_email(email)
+    if not email or len(email) > EMAIL_LENGTH:
+        raise DomainError(
+            _("Give an e-mail address of at most %(n)d characters.", n=EMAIL_LENGTH), field="email"
+        )
+    if not name.strip() or len(name.strip()) > NAME_LENGTH:
+        raise DomainError(
+            _("Give a name of at most %(n)d characters.", n=NAME_LENGTH), field="name"
+        )
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise DomainError("An account with this e-mail address already exists.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise DomainError(_("An account with this e-mail address already exists."), field="email")
+    check_new_password(password, personal=(email, name), field="password")
     user = User(
         email=email,
         name=name.strip(),
@@ -52,6 +62,29 @@ def create_user(
     db.session.flush()
     record_event("user.created", actor=actor, now=now, object_type="user", object_id=user.id)
     return user
+
+
+def check_new_password(password: str, *, personal: tuple[str, ...], field: str) -> None:
+    """Refuse a password that is short or easy to guess, saying why beside `field`."""
+    problem = weakness(password, personal)
+    if problem is Weakness.TOO_SHORT:
+        raise DomainError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            field=field,
+        )
+    if problem is Weakness.TOO_LONG:
+        raise DomainError(
+            _("The password can have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH),
+            field=field,
+        )
+    if problem is Weakness.GUESSABLE:
+        raise DomainError(
+            _(
+                "This password is too easy to guess: it is a common password, a simple pattern "
+                "or close to your name or e-mail address. A few unrelated words make a strong one."
+            ),
+            field=field,
+        )
 
 
 def add_membership(
@@ -160,11 +193,7 @@ def change_password(user: User, new: str, *, now: datetime, ip: str | None) -> s
     """Set a new password (the caller has checked the current one with `check_password`, which
     audits and counts a wrong one); every session ends and the browser that made the change
     gets a fresh one (its token is returned)."""
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-            field="new",
-        )
+    check_new_password(new, personal=(user.email, user.name), field="new")
     if verify_password(user.password_hash, new):
         raise DomainError(_("The new password must differ from the current one."), field="new")
     user.password_hash = hash_password(new)

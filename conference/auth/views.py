@@ -33,6 +33,7 @@ from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.formatting import local_datetime
+from conference.notify.queries import undelivered
 from conference.views import apply_change, client_ip, show_error
 
 bp = Blueprint("auth", __name__)
@@ -257,7 +258,7 @@ def accounts() -> Any:
     if not permissions.can_manage_users(current_user):
         abort(403)
     users = db.session.scalars(sa.select(User).order_by(User.name)).all()
-    return render_template("auth/accounts.html", users=users)
+    return render_template("auth/accounts.html", users=users, undelivered=undelivered())
 
 
 def _managed_user(user_id: int) -> User:

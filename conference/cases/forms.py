@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from conference.cases import rules
 from conference.cases.models import (
     CaseStatus,
     ConcernCategory,
@@ -26,7 +27,7 @@ from conference.cases.models import (
     ReferralSource,
     RiskLevel,
 )
-from conference.forms import enum_choices, enum_or_none, no_choice, optional_int, strip
+from conference.forms import DateRule, enum_choices, enum_or_none, no_choice, optional_int, strip
 from conference.submissions import SubmitOnce
 
 
@@ -44,7 +45,9 @@ class PersonForm(FlaskForm):
     full_name = StringField(
         _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
     )
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    date_of_birth = DateField(
+        _l("Date of birth"), validators=[Optional(), DateRule(rules.check_date_of_birth)]
+    )
     address = TextAreaField(_l("Address"), filters=[strip], validators=[Length(max=500)])
     languages = StringField(_l("Languages spoken"), filters=[strip], validators=[Length(max=200)])
     guardians = FieldList(FormField(GuardianForm), min_entries=2, max_entries=2)
@@ -60,7 +63,10 @@ class IntakeForm(SubmitOnce, PersonForm):
         coerce=enum_or_none(ReferralSource),
         validators=[DataRequired(message=_l("Say where the concern came from."))],
     )
-    received_on = DateField(_l("Date the concern was received"), validators=[InputRequired()])
+    received_on = DateField(
+        _l("Date the concern was received"),
+        validators=[InputRequired(), DateRule(rules.check_received_on)],
+    )
     concern_category = SelectField(
         _l("Concern"),
         choices=[no_choice(_l("Choose one")), *enum_choices(ConcernCategory)],

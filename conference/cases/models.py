@@ -11,6 +11,9 @@ from conference.db import created_at, internal, need_to_know, primary_key, restr
 from conference.extensions import Model
 from conference.panels.models import Panel
 
+# The subject's name as matched (rules.name_key): normalised, then cut to this length.
+NAME_KEY_LENGTH = 200
+
 
 class CaseStatus(enum.StrEnum):
     REFERRED = "referred"
@@ -138,7 +141,7 @@ class Subject(Model):
     id: Mapped[int] = primary_key()
     case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), unique=True)
     full_name: Mapped[str] = restricted(sa.String(200))
-    name_key: Mapped[str] = restricted(sa.String(200), index=True)
+    name_key: Mapped[str] = restricted(sa.String(NAME_KEY_LENGTH), index=True)
     date_of_birth: Mapped[date | None] = restricted()
     address: Mapped[str] = restricted(sa.Text, default="")
     languages: Mapped[str] = restricted(sa.String(200), default="")

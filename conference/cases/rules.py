@@ -9,8 +9,11 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 from conference.auth.models import AgencyKind
 from conference.cases.models import (
+    NAME_KEY_LENGTH,
     CaseStatus,
     ConsentGiver,
     ConsentPurpose,
@@ -26,6 +29,10 @@ ACTIVE_STATUSES = frozenset(
 )
 ADULT_AGE = 18
 REPEAT_REFERRAL_WINDOW = timedelta(days=365)  # MARAC: a new referral within 12 months
+# Dates outside these windows are typing slips (year 1, 9999), refused beside their field.
+EARLIEST_BIRTH = date(1900, 1, 1)
+REFERRAL_LOOKBACK_MONTHS = 120  # a concern received longer ago than ten years is no referral
+REVIEW_HORIZON_MONTHS = 120  # a review date within ten years of today, either way
 
 
 def format_reference(panel_code: str, year: int, number: int) -> str:
@@ -45,6 +52,48 @@ def adult_cutoff(today: date) -> date:
     if (today.month, today.day) == (2, 29) and not calendar.isleap(year):
         return date(year, 2, 28)
     return today.replace(year=year)
+
+
+def check_date_of_birth(born: date | None, today: date) -> None:
+    """A date of birth lies between 1 January 1900 and today; unknown is allowed."""
+    if born is None:
+        return
+    if born > today:
+        raise DomainError(
+            str(_l("The date of birth cannot be in the future.")), field="date_of_birth"
+        )
+    if born < EARLIEST_BIRTH:
+        raise DomainError(str(_l("Give a date of birth from 1900 on.")), field="date_of_birth")
+
+
+def check_received_on(received_on: date, today: date) -> None:
+    """A concern was received in the last ten years, and not after today."""
+    if received_on > today:
+        raise DomainError(
+            str(_l("The date the concern was received cannot be in the future.")),
+            field="received_on",
+        )
+    if received_on < add_months(today, -REFERRAL_LOOKBACK_MONTHS):
+        raise DomainError(
+            str(
+                _l("A concern received more than ten years ago is not a referral: check the date.")
+            ),
+            field="received_on",
+        )
+
+
+def check_review_date(review_on: date | None, today: date) -> None:
+    """A next review date lies within ten years of today (either way); none is allowed."""
+    if review_on is None:
+        return
+    if not (
+        add_months(today, -REVIEW_HORIZON_MONTHS)
+        <= review_on
+        <= add_months(today, REVIEW_HORIZON_MONTHS)
+    ):
+        raise DomainError(
+            str(_l("Give a review date within ten years of today.")), field="next_review_on"
+        )
 
 
 def is_minor(date_of_birth: date | None, today: date) -> bool:
@@ -143,11 +192,12 @@ POSSIBLE_NAME_SIMILARITY = 0.8
 
 
 def name_key(full_name: str) -> str:
-    """A name for matching: no accents, case, punctuation or word order."""
+    """A name for matching: no accents, case, punctuation or word order; never longer than the
+    column that keeps it (ligatures and other compatibility forms grow when decomposed)."""
     decomposed = unicodedata.normalize("NFKD", full_name)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     words = re.findall(r"[^\W_]+", plain)
-    return " ".join(sorted(words))
+    return " ".join(sorted(words))[:NAME_KEY_LENGTH].rstrip()
 
 
 def match_strength(

@@ -4,6 +4,7 @@ Every function checks the policy, applies the rules, records the audit event and
 None commits: the entry point (request, job, command) does, once.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth.models import Agency, User
-from conference.cases import rules
+from conference.cases import queries, rules
 from conference.cases.models import (
     Case,
     CaseNote,
@@ -122,8 +123,7 @@ class DuplicateSuspectedError(DomainError):
 def _check_person(person: PersonData, today: date) -> None:
     if not person.full_name.strip():
         raise DomainError("Enter the person's name.", field="full_name")
-    if person.date_of_birth is not None and person.date_of_birth > today:
-        raise DomainError("The date of birth cannot be in the future.", field="date_of_birth")
+    rules.check_date_of_birth(person.date_of_birth, today)
     if rules.is_minor(person.date_of_birth, today) and not any(
         g.name.strip() for g in person.guardians
     ):
@@ -169,10 +169,7 @@ def refer_case(
     if not permissions.can_refer_case(actor, panel.id):
         raise ForbiddenError("You are not a member of this panel.")
     today = now.date()
-    if intake.received_on > today:
-        raise DomainError(
-            "The date the concern was received cannot be in the future.", field="received_on"
-        )
+    rules.check_received_on(intake.received_on, today)
     if not intake.narrative.strip():
         raise DomainError("Describe the concern.", field="narrative")
     _check_person(intake.person, today)
@@ -376,6 +373,8 @@ def update_case(
     if not permissions.can_edit_case(actor, case):
         raise ForbiddenError("You may not edit this case.")
     _check_version(case, expected_version)
+    if changes.next_review_on != case.next_review_on:
+        rules.check_review_date(changes.next_review_on, now.date())
     if changes.lead_agency_id is not None and case.panel.tier_of(changes.lead_agency_id) is None:
         raise DomainError("The lead agency must sit on the panel.", field="lead_agency_id")
     changed = [
@@ -441,16 +440,11 @@ def _person_fields(subject: Subject) -> dict[str, Any]:
     }
 
 
-def record_restricted_view(
-    case: Case,
-    *,
-    actor: User,
-    now: datetime,
-    ip: str | None,
-    fields: tuple[str, ...] = (),
+def _record_view(
+    case: Case, *, actor: User, now: datetime, ip: str | None, fields: tuple[str, ...] = ()
 ) -> None:
-    """Audit an opening of the restricted section (or of only some of its `fields`); refuses
-    those who may not open it."""
+    """The audited door: refuses those who may not see the restricted details, and records
+    that this person was shown them (all, or only the `fields` named)."""
     if not permissions.can_view_restricted(actor, case):
         raise ForbiddenError("The restricted details of this case are not available to you.")
     record_event(
@@ -463,6 +457,46 @@ def record_restricted_view(
         ip=ip,
         detail={"fields": list(fields)} if fields else None,
     )
+
+
+@dataclass(frozen=True)
+class RestrictedDetails:
+    """The restricted part of a case as one person was shown it; made only by `open_restricted`."""
+
+    subject: Subject | None
+    referral: Referral | None
+    notes: Sequence[CaseNote]
+    consents: Sequence[ConsentRecord]
+    shares: Sequence[CaseShare]
+    previous_case: Case | None
+    minor: bool
+    crime_suspected: bool
+
+
+def open_restricted(case: Case, *, actor: User, now: datetime, ip: str | None) -> RestrictedDetails:
+    """The restricted details of a case for a page, recorded in the audit trail as viewed: the
+    one way they reach a template. Refuses those who may not see them."""
+    _record_view(case, actor=actor, now=now, ip=ip)
+    referral = case.referral
+    return RestrictedDetails(
+        subject=case.subject,
+        referral=referral,
+        notes=queries.notes_for(case),
+        consents=queries.consent_records_for(case),
+        shares=queries.shares_for(case),
+        previous_case=db.session.get(Case, referral.previous_case_id)
+        if referral and referral.previous_case_id
+        else None,
+        minor=rules.is_minor(case.subject.date_of_birth if case.subject else None, now.date()),
+        crime_suspected=case.crime_suspected,
+    )
+
+
+def open_crime_suspected(case: Case, *, actor: User, now: datetime, ip: str | None) -> bool:
+    """Whether a crime is suspected (it decides who coordinates), shown through the same audited
+    door as the rest of the restricted details, recorded as that one field."""
+    _record_view(case, actor=actor, now=now, ip=ip, fields=("crime_suspected",))
+    return case.crime_suspected
 
 
 def add_note(case: Case, text: str, *, actor: User, now: datetime) -> CaseNote:

@@ -20,7 +20,7 @@ from conference.forms import no_choice, options
 from conference.labels import label
 from conference.meetings.models import Recommendation, RecommendationOutcome
 from conference.panels.models import AgencyTier
-from conference.views import apply_change, client_ip, post_form, show_error
+from conference.views import apply_change, client_ip, paginate, post_form, show_error
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -56,11 +56,9 @@ def index() -> Any:
         coordinator_id=valid(form.coordinator),
         review_due=bool(valid(form.review_due)),
     )
-    page = db.paginate(
+    page = paginate(
         queries.filtered_cases(current_user, filters, utcnow().date()),
-        page=request.args.get("page", 1, type=int),
         per_page=current_app.config["CASES_PER_PAGE"],
-        error_out=False,
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/index.html", page=page, form=form, args=args)
@@ -188,28 +186,29 @@ def _restricted_forms(case: Case) -> dict[str, Any]:
 def _render_case(
     case: Case, *, restricted: bool = False, status: int = 200, **form_overrides: Any
 ) -> Any:
+    """The case page; with `restricted`, its restricted section too, which goes through
+    `open_restricted` (refused, or recorded as viewed) and is shown only once that is kept."""
     today = utcnow().date()
     context: dict[str, Any] = {
         "case": case,
-        "restricted": restricted,
+        "details": None,
         "decisions": queries.decisions_for(case),
         "actions": [(a, is_overdue(a.status, a.due_on, today)) for a in queries.actions_for(case)],
         "timeline": queries.timeline_for(case),
         "status_form": _status_form(case),
     }
     if restricted:
+        context["details"] = _open_restricted(case)
         context |= _restricted_forms(case)
-        context |= {
-            "notes": queries.notes_for(case),
-            "consents": queries.consent_records_for(case),
-            "shares": queries.shares_for(case),
-            "previous_case": db.session.get(Case, case.referral.previous_case_id)
-            if case.referral and case.referral.previous_case_id
-            else None,
-            "minor": rules.is_minor(case.subject.date_of_birth if case.subject else None, today),
-        }
     context |= {k: v for k, v in form_overrides.items() if v is not None}
-    return render_template("cases/show.html", **context), status
+    page = render_template("cases/show.html", **context)
+    if restricted:
+        db.session.commit()  # after rendering: the page is shown only if its audit record is kept
+    return page, status
+
+
+def _open_restricted(case: Case) -> services.RestrictedDetails:
+    return services.open_restricted(case, actor=current_user, now=utcnow(), ip=client_ip())
 
 
 @bp.route("/<reference>")
@@ -219,14 +218,7 @@ def show(reference: str) -> Any:
 
 @bp.route("/<reference>/restricted")
 def restricted(reference: str) -> Any:
-    case = load_visible_case(reference)
-    try:
-        services.record_restricted_view(case, actor=current_user, now=utcnow(), ip=client_ip())
-    except DomainError:
-        abort(403)
-    page = _render_case(case, restricted=True)
-    db.session.commit()  # after rendering: the page is shown only if its audit record is kept
-    return page
+    return _render_case(load_visible_case(reference), restricted=True)
 
 
 @bp.route("/<reference>/status", methods=["POST"])
@@ -313,16 +305,15 @@ def edit_subject(reference: str) -> Any:
     case = load_visible_case(reference)
     if not permissions.can_edit_subject(current_user, case):
         abort(403)
-    form = forms.SubjectEditForm(obj=case.subject if request.method == "GET" else None)
     if request.method == "GET":
-        form.version.data = case.version_id
+        subject = _open_restricted(case).subject
+        form = forms.SubjectEditForm(obj=subject, version=case.version_id)
         for entry, guardian in zip(
-            form.guardians, case.subject.guardians if case.subject else [], strict=False
+            form.guardians, subject.guardians if subject else [], strict=False
         ):
-            entry.form.name.data = guardian.name
             entry.form.relationship.data = guardian.relationship_to_subject
-            entry.form.contact.data = guardian.contact
-        services.record_restricted_view(case, actor=current_user, now=utcnow(), ip=client_ip())
+        return _subject_page(case, form)
+    form = forms.SubjectEditForm()
     conflict = False
     if form.validate_on_submit():
         try:
@@ -342,9 +333,15 @@ def edit_subject(reference: str) -> Any:
             db.session.commit()
             flash(_("The person's details were saved."), "success")
             return redirect(url_for("cases.restricted", reference=case.reference))
-    status = 422 if request.method == "POST" else 200
+    _open_restricted(case)  # the form sent back holds the person's details as typed or saved
+    return _subject_page(case, form, conflict=conflict, status=422)
+
+
+def _subject_page(
+    case: Case, form: forms.SubjectEditForm, *, conflict: bool = False, status: int = 200
+) -> Any:
     html = render_template("cases/subject.html", case=case, form=form, conflict=conflict)
-    db.session.commit()  # the GET's audit record, kept only once the page rendered
+    db.session.commit()  # the view's audit record, kept only once the page rendered
     return html, status
 
 

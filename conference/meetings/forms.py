@@ -24,8 +24,9 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from conference.actions.models import ActionStatus
+from conference.actions.rules import check_due_date
 from conference.cases.models import RiskLevel
-from conference.forms import enum_choices, enum_or_none, no_choice, optional_int, strip
+from conference.forms import DateRule, enum_choices, enum_or_none, no_choice, optional_int, strip
 from conference.meetings.models import (
     AttendanceStatus,
     AttendeeRole,
@@ -33,12 +34,13 @@ from conference.meetings.models import (
     RecommendationKind,
     Stance,
 )
+from conference.meetings.rules import check_meeting_day
 from conference.submissions import SubmitOnce
 
 
 class MeetingForm(SubmitOnce, FlaskForm):
     panel_id = SelectField(_l("Panel"), coerce=int, validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), DateRule(check_meeting_day)])
     starts = TimeField(_l("Starts at"), validators=[InputRequired()])
     ends = TimeField(_l("Ends at"), validators=[InputRequired()])
     place = StringField(_l("Place"), filters=[strip], validators=[Length(max=200)])
@@ -54,7 +56,9 @@ class MeetingForm(SubmitOnce, FlaskForm):
 
 class SeriesForm(SubmitOnce, FlaskForm):
     panel_id = SelectField(_l("Panel"), coerce=int, validators=[InputRequired()])
-    first_on = DateField(_l("First meeting on or after"), validators=[InputRequired()])
+    first_on = DateField(
+        _l("First meeting on or after"), validators=[InputRequired(), DateRule(check_meeting_day)]
+    )
     count = IntegerField(
         _l("Number of meetings"), validators=[InputRequired(), NumberRange(min=1, max=26)]
     )
@@ -164,7 +168,7 @@ class NewActionForm(SubmitOnce, FlaskForm):
     recommendation_id = SelectField(_l("For the recommendation"), coerce=int)
     text = StringField(_l("Action"), filters=[strip], validators=[DataRequired(), Length(max=500)])
     owner_id = SelectField(_l("Owner"), coerce=int, validators=[InputRequired()])
-    due_on = DateField(_l("Due on"), validators=[InputRequired()])
+    due_on = DateField(_l("Due on"), validators=[InputRequired(), DateRule(check_due_date)])
 
 
 class ReviewForm(FlaskForm):
@@ -180,7 +184,7 @@ class ReviewForm(FlaskForm):
         ],
         coerce=ActionStatus,
     )
-    new_due_on = DateField(_l("New due date"), validators=[Optional()])
+    new_due_on = DateField(_l("New due date"), validators=[Optional(), DateRule(check_due_date)])
     note = StringField(_l("Note"), filters=[strip], validators=[Length(max=300)])
 
 

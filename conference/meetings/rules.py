@@ -163,6 +163,18 @@ class ProposedItem:
         return min(GROUP_OF[r] for r in self.reasons) if self.reasons else Group.REVIEW
 
 
+SCHEDULING_HORIZON_MONTHS = 120  # sittings are planned up to ten years ahead
+
+
+def check_meeting_day(day: date, today: date, field: str = "day") -> None:
+    """A sitting is planned from today up to ten years ahead: anything else is a slip of the
+    keyboard (the exact start is checked against the clock when it is scheduled)."""
+    if day < today - timedelta(days=1):  # a day's leeway: `today` is UTC, the day the panel's
+        raise DomainError(str(_l("A meeting cannot be scheduled in the past.")), field=field)
+    if day > add_months(today, SCHEDULING_HORIZON_MONTHS):
+        raise DomainError(str(_l("A meeting is planned at most ten years ahead.")), field=field)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or the month's last day when it has fewer days."""
     month_index = day.month - 1 + months

@@ -10,7 +10,8 @@ from conference.forms import strip
 
 class SignForm(FlaskForm):
     password = PasswordField(
-        _l("Your password, to confirm it is you signing"), validators=[DataRequired()]
+        _l("Your password, to confirm it is you signing"),
+        validators=[DataRequired(), Length(max=256)],
     )
     code = StringField(
         _l("The code from your authenticator app, if you use one"),

@@ -41,6 +41,12 @@ class Notification(Model):
     created_at: Mapped[datetime] = created_at()
     read_at: Mapped[datetime | None] = internal()
     emailed_at: Mapped[datetime | None] = internal()
+    # E-mail delivery: tries so far, when to try again after a temporary failure, and when it
+    # was given up (a permanent refusal, or too many tries) with the mail server's answer.
+    email_attempts: Mapped[int] = internal(default=0, server_default=sa.text("0"))
+    email_retry_at: Mapped[datetime | None] = internal()
+    email_failed_at: Mapped[datetime | None] = internal(index=True)
+    email_error: Mapped[str] = internal(sa.String(200), default="", server_default="")
 
 
 class JobLease(Model):

@@ -4,6 +4,7 @@ A notification is created in the same transaction as what it is about; `deliver_
 ones not yet sent. Titles carry references and links only, never personal data.
 """
 
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,8 +12,11 @@ from flask import current_app
 
 from conference.auth.models import User
 from conference.extensions import db
-from conference.notify.mail import send_mail
+from conference.notify import rules
+from conference.notify.mail import DeliveryError, send_mail
 from conference.notify.models import Notification, NotificationKind
+
+log = logging.getLogger(__name__)
 
 
 def notify(
@@ -55,31 +59,71 @@ def notify(
 
 
 def deliver_email(now: datetime, limit: int = 200) -> int:
-    """Send the notifications not yet e-mailed, oldest first; returns how many were sent.
+    """Send the notifications due to be e-mailed, oldest first, each on its own; returns how
+    many were sent.
 
-    Each one is marked sent as soon as the server accepted it, so a crash half-way resends at
-    most the message being sent.
+    Each is marked sent as soon as the server accepted it, so a crash half-way resends at most
+    the message being sent. A refusal is that message's alone: a permanent one (5xx) marks it
+    failed at once, a temporary one tries it again later, waiting longer each time, until it
+    too is given up; the rest of the queue goes on. When the server cannot be reached at all,
+    the run stops and the next one carries on.
     """
     pending = db.session.execute(
         sa.select(Notification, User.email)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.emailed_at.is_(None), User.active.is_(True))
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.email_failed_at.is_(None),
+            sa.or_(Notification.email_retry_at.is_(None), Notification.email_retry_at <= now),
+            User.active.is_(True),
+        )
         .order_by(Notification.created_at, Notification.id)
         .limit(limit)
     ).all()
     base = current_app.config["PUBLIC_URL"].rstrip("/")
     sent = 0
     for notification, address in pending:
-        send_mail(
-            to=address,
-            subject=f"[Case Conference] {notification.title}",
-            body=(
-                f"{notification.title}\n\n"
-                f"Open it in Case Conference: {base}{notification.link}\n\n"
-                "This message holds no personal details; sign in to read more.\n"
-            ),
-        )
+        try:
+            send_mail(
+                to=address,
+                subject=f"[Case Conference] {notification.title}",
+                body=(
+                    f"{notification.title}\n\n"
+                    f"Open it in Case Conference: {base}{notification.link}\n\n"
+                    "This message holds no personal details; sign in to read more.\n"
+                ),
+            )
+        except DeliveryError as error:
+            _record_failure(notification, error, now)
+            db.session.commit()
+            if error.smtp_code is None:
+                break
+            continue
         notification.emailed_at = now
+        notification.email_retry_at = None
         db.session.commit()
         sent += 1
     return sent
+
+
+def _record_failure(notification: Notification, error: DeliveryError, now: datetime) -> None:
+    notification.email_attempts += 1
+    notification.email_error = f"{error.smtp_code or ''} {error.reply}".strip()[:200]
+    if rules.gives_up(notification.email_attempts, error.smtp_code):
+        notification.email_failed_at = now
+        notification.email_retry_at = None
+        # Ids and codes only: the address and the server's reply stay in the database.
+        log.warning(
+            "e-mail for notification %s given up after %s tries (%s)",
+            notification.id,
+            notification.email_attempts,
+            error.smtp_code or "no answer",
+        )
+    else:
+        notification.email_retry_at = rules.retry_at(notification.email_attempts, now)
+        log.info(
+            "e-mail for notification %s failed (%s); trying again at %s",
+            notification.id,
+            error.smtp_code or "no answer",
+            notification.email_retry_at.isoformat(),
+        )

@@ -164,3 +164,38 @@ def test_production_sends_hsts() -> None:
     production = make_app(HSTS=True)
     response = production.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_production_names_the_session_cookie_for_this_host_only(app) -> None:
+    from conference import create_app
+    from conference.extensions import db as database
+
+    production = create_app(
+        "production",
+        SECRET_KEY="x" * 64,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
+    try:
+        cookie = production.test_client().get("/login").headers["Set-Cookie"]
+    finally:
+        with production.app_context():
+            database.engine.dispose()
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie
+    assert "Path=/" in cookie
+    assert "Domain" not in cookie
+
+
+def test_a_refused_request_is_logged_with_who_and_where_but_no_values(caplog, login) -> None:
+    from tests.worlds import build_world
+
+    world = build_world()
+    client = login(world.users["ngo"])
+    case = world.cases["shared"]
+    with caplog.at_level("WARNING", logger="conference.access"):
+        response = client.post(f"/cases/{case.reference}/shares", data={"share-agency_id": "1"})
+    assert response.status_code == 403
+    [record] = [r for r in caplog.records if r.name == "conference.access"]
+    assert record.getMessage() == (
+        f"refused POST /cases/{case.reference}/shares for user {world.users['ngo'].id}"
+    )

@@ -42,6 +42,7 @@ from tests.factories import (
     ActionFactory,
     AgendaItemFactory,
     AttendanceFactory,
+    CaseShareFactory,
     ConsentRecordFactory,
     MeetingFactory,
     ServiceFactory,
@@ -374,6 +375,7 @@ def test_actions_follow_adopted_recommendations_and_are_reviewed(
             actor=chair,
             now=NOW,
         )
+    CaseShareFactory(case=item.case, agency=world.users["social"].agency)  # a partner's action
     action = add_action(
         recommendation,
         text="Home visit with youth work",

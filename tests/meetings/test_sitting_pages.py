@@ -188,7 +188,7 @@ def test_a_recommendation_through_positions_to_a_decision(
         data={
             "act-recommendation_id": str(recommendation.id),
             "act-text": "Find a mentor",
-            "act-owner_id": str(world.users["social"].id),
+            "act-owner_id": str(world.users["police"].id),
             "act-due_on": due,
         },
     )

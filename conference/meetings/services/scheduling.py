@@ -57,6 +57,7 @@ class MeetingDetails:
 def _check_details(
     panel: Panel, details: MeetingDetails, now: datetime
 ) -> tuple[datetime, datetime]:
+    rules.check_meeting_day(details.day, now.date())
     if details.ends <= details.starts:
         raise DomainError(_("The meeting must end after it starts."), field="ends")
     starts_at = local_to_utc(details.day, details.starts, panel.timezone)
@@ -135,6 +136,7 @@ def schedule_series(
             _("Schedule between 1 and %(most)s meetings at a time.", most=MAX_SERIES),
             field="count",
         )
+    rules.check_meeting_day(first_on_or_after, now.date(), field="first_on")
     days = rules.cadence_dates(
         first_on_or_after, panel.cadence_weekday, panel.cadence_every_weeks, count
     )

@@ -340,10 +340,9 @@ def _crime_suspected(case: Any) -> bool | None:
     shown through the audited door of the restricted details. None: not for this reader."""
     if not permissions.can_view_restricted(current_user, case):
         return None
-    case_services.record_restricted_view(
-        case, actor=current_user, now=utcnow(), ip=client_ip(), fields=("crime_suspected",)
+    return case_services.open_crime_suspected(
+        case, actor=current_user, now=utcnow(), ip=client_ip()
     )
-    return bool(case.crime_suspected)
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>")

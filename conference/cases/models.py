@@ -112,10 +112,19 @@ class Case(Model):
     lead_agency: Mapped[Agency | None] = relationship(lazy="joined")
     coordinator: Mapped[User | None] = relationship(lazy="joined")
     subject: Mapped["Subject | None"] = relationship(back_populates="case", uselist=False)
-    referral: Mapped["Referral | None"] = relationship(
-        back_populates="case", uselist=False, foreign_keys="Referral.case_id"
+    # Every referral of the person to this panel's case, the first one first: a repeat
+    # referral can be added to the earlier case instead of opening a new one.
+    referrals: Mapped[list["Referral"]] = relationship(
+        back_populates="case",
+        foreign_keys="Referral.case_id",
+        order_by="(Referral.created_at, Referral.id)",
     )
     shares: Mapped[list["CaseShare"]] = relationship(back_populates="case")
+
+    @property
+    def referral(self) -> "Referral | None":
+        """The referral that opened the case."""
+        return self.referrals[0] if self.referrals else None
 
     def __repr__(self) -> str:
         return f"<Case {self.reference}>"
@@ -173,7 +182,7 @@ class Referral(Model):
     __tablename__ = "referral"
 
     id: Mapped[int] = primary_key()
-    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), unique=True)
+    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)
     source: Mapped[ReferralSource] = need_to_know()
     received_on: Mapped[date] = need_to_know()
     referred_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
@@ -183,7 +192,7 @@ class Referral(Model):
     duplicate_override_reason: Mapped[str | None] = restricted(sa.Text)
     created_at: Mapped[datetime] = created_at()
 
-    case: Mapped[Case] = relationship(back_populates="referral", foreign_keys=[case_id])
+    case: Mapped[Case] = relationship(back_populates="referrals", foreign_keys=[case_id])
     referring_agency: Mapped[Agency] = relationship()
 
 

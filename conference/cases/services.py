@@ -233,6 +233,64 @@ def refer_case(
     return case
 
 
+def refer_again(intake: Intake, earlier: Case, *, panel: Panel, actor: User, now: datetime) -> Case:
+    """Add a repeat referral to the person's earlier case instead of opening a new one. A
+    closed case is referred again (back before the panel, which decides whether to re-open
+    it); an active one comes back to the next agenda as newly referred. The person's details
+    stay as the earlier case holds them."""
+    if not permissions.can_refer_case(actor, panel.id):
+        raise ForbiddenError("You are not a member of this panel.")
+    today = now.date()
+    rules.check_received_on(intake.received_on, today)
+    if not intake.narrative.strip():
+        raise DomainError("Describe the concern.", field="narrative")
+    matched = {m.case.id for m in find_matches(panel, intake.person)}
+    if earlier.id not in matched or not permissions.can_view_case(actor, earlier):
+        raise DomainError(
+            "That case is not one this person may already have: refer the case as new, or "
+            "choose one of the cases shown."
+        )
+    if earlier.status is CaseStatus.DECLINED:
+        raise InvalidTransitionError(
+            "That referral was declined: refer the person as a new case, with the reason."
+        )
+    earlier_dates = [r.received_on for r in earlier.referrals]
+    db.session.add(
+        Referral(
+            case=earlier,
+            source=intake.source,
+            received_on=intake.received_on,
+            referred_by_id=actor.id,
+            referring_agency_id=actor.agency_id,
+            narrative=intake.narrative.strip(),
+            created_at=now,
+        )
+    )
+    earlier.is_repeat_referral = earlier.is_repeat_referral or rules.is_repeat_referral(
+        intake.received_on, earlier_dates
+    )
+    earlier.referred_at = now  # on the next agenda as newly referred
+    earlier.updated_at = now
+    if earlier.status is CaseStatus.CLOSED:
+        previous = earlier.status
+        earlier.status = CaseStatus.REFERRED
+        earlier.closed_at = None
+        _add_status_change(
+            earlier, previous, CaseStatus.REFERRED, actor=actor, now=now, reason="Referred again."
+        )
+    db.session.flush()
+    record_event(
+        "case.referred_again",
+        actor=actor,
+        now=now,
+        object_type="case",
+        object_id=earlier.id,
+        panel_id=panel.id,
+        detail={"status": earlier.status.value},
+    )
+    return earlier
+
+
 def _set_person(subject: Subject, person: PersonData) -> None:
     subject.full_name = person.full_name.strip()
     subject.name_key = rules.name_key(person.full_name)
@@ -464,7 +522,8 @@ class RestrictedDetails:
     """The restricted part of a case as one person was shown it; made only by `open_restricted`."""
 
     subject: Subject | None
-    referral: Referral | None
+    referral: Referral | None  # the first, which opened the case
+    referrals: Sequence[Referral]  # and any added since
     notes: Sequence[CaseNote]
     consents: Sequence[ConsentRecord]
     shares: Sequence[CaseShare]
@@ -481,6 +540,7 @@ def open_restricted(case: Case, *, actor: User, now: datetime, ip: str | None) -
     return RestrictedDetails(
         subject=case.subject,
         referral=referral,
+        referrals=list(case.referrals),
         notes=queries.notes_for(case),
         consents=queries.consent_records_for(case),
         shares=queries.shares_for(case),

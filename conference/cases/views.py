@@ -111,6 +111,13 @@ def new() -> Any:
 
     def change() -> Case:
         panel = next(p for p in panels if p.id == form.panel_id.data)
+        if request.form.get("attach_to"):  # the referrer chose the person's earlier case
+            earlier = queries.case_by_reference(request.form["attach_to"])
+            if earlier is None or not permissions.can_view_case(current_user, earlier):
+                abort(404)
+            return services.refer_again(
+                _intake_from(form), earlier, panel=panel, actor=current_user, now=utcnow()
+            )
         try:
             return services.refer_case(
                 _intake_from(form),
@@ -126,7 +133,14 @@ def new() -> Any:
     return post_form(
         form,
         change,
-        success=lambda case: _("Case %(reference)s was created.", reference=case.reference),
+        success=lambda case: (
+            _(
+                "The referral was added to %(reference)s, whose person and history it joins.",
+                reference=case.reference,
+            )
+            if request.form.get("attach_to")
+            else _("Case %(reference)s was created.", reference=case.reference)
+        ),
         target=lambda case: url_for("cases.show", reference=case.reference),
         page=lambda status: (
             render_template("cases/new.html", form=form, matches=matches),

@@ -278,3 +278,44 @@ def test_concurrent_intakes_get_distinct_consecutive_references(app: Flask) -> N
         thread.join(timeout=30)
     assert errors == []
     assert sorted(results) == [f"CON-2026-{n:04d}" for n in range(1, workers + 1)]
+
+
+def test_a_repeat_referral_is_added_to_the_closed_earlier_case_which_comes_back_to_the_panel(
+    world: World, login
+) -> None:
+    earlier = _earlier_case(world, born=date(1990, 4, 2), received=today() - timedelta(days=90))
+    earlier.status = CaseStatus.CLOSED
+    earlier.closed_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    client = login(world.users["chair"])
+    page = client.post("/cases/new", data=intake(world)).get_data(as_text=True)
+    assert f'name="attach_to" value="{earlier.reference}"' in page
+    cases_before = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+
+    response = client.post(
+        "/cases/new",
+        data=intake(world, narrative="Seen again near the school.")
+        | {"attach_to": earlier.reference},
+    )
+
+    assert response.headers["Location"] == f"/cases/{earlier.reference}"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == cases_before
+    case = db.session.get(Case, earlier.id)
+    assert case.status is CaseStatus.REFERRED  # back before the panel, which decides
+    assert case.closed_at is None
+    assert case.is_repeat_referral is True
+    assert [r.narrative for r in case.referrals][-1] == "Seen again near the school."
+    restricted = client.get(f"/cases/{earlier.reference}/restricted").get_data(as_text=True)
+    assert "Referred again" in restricted
+    assert "Seen again near the school." in restricted
+
+
+def test_a_referral_cannot_be_added_to_a_case_that_is_not_the_persons(world: World, login) -> None:
+    _earlier_case(world, born=date(1990, 4, 2), received=today() - timedelta(days=90))
+    other = world.cases["plain"]
+    response = login(world.users["chair"]).post(
+        "/cases/new", data=intake(world) | {"attach_to": other.reference}
+    )
+    assert response.status_code == 422
+    assert "not one this person may already have" in response.get_data(as_text=True)
+    assert len(db.session.get(Case, other.id).referrals) == 0

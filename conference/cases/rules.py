@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from conference.auth.models import AgencyKind
 from conference.cases.models import (
+    AgeBand,
     CaseStatus,
     ConsentGiver,
     ConsentPurpose,
@@ -50,6 +51,13 @@ def adult_cutoff(today: date) -> date:
 def is_minor(date_of_birth: date | None, today: date) -> bool:
     """Whether the person is under 18 on `today`; unknown date of birth counts as adult."""
     return date_of_birth is not None and date_of_birth > adult_cutoff(today)
+
+
+def age_band(date_of_birth: date | None, received_on: date) -> AgeBand:
+    """The age band kept on the case: minor or adult on the day the concern was received."""
+    if date_of_birth is None:
+        return AgeBand.UNKNOWN
+    return AgeBand.MINOR if is_minor(date_of_birth, received_on) else AgeBand.ADULT
 
 
 # --- The lifecycle ----------------------------------------------------------------------------

@@ -137,9 +137,7 @@ def test_a_small_row_total_is_protected_in_the_column_of_totals() -> None:
 def test_the_grand_total_and_column_totals_stay_when_they_give_nothing_away() -> None:
     table = two_way({"A": (3, 10), "B": (8, 9), "C": (6, 12)})
     marks = suppress_table(table, 5)
-    assert all(
-        (TOTAL, c) not in marks for c in ("X", "Y", TOTAL)
-    ), "totals of large columns stay"
+    assert all((TOTAL, c) not in marks for c in ("X", "Y", TOTAL)), "totals of large columns stay"
 
 
 def assert_every_line_is_safe(table: Table, marks: dict, threshold: int) -> None:

@@ -76,7 +76,7 @@ def test_repeat_referrals_and_first_referrals(year: Figures) -> None:
 def test_time_to_first_discussion_counts_cases_first_discussed_in_the_period(
     year: Figures,
 ) -> None:
-    to_discussion, to_closure = year.durations
+    to_discussion, _ = year.durations
     # c1: 10 Jan to 3 Feb, c2: 20 Jan to 17 Feb (deferred once), c3: 5 Mar to 14 Apr
     # (escalated is discussed). c0 was first discussed in 2025; c4's item was removed or not
     # reached; c5's sitting is still in progress.

@@ -45,6 +45,13 @@ DURATIONS = {
     "referral_to_first_discussion": _l("From referral to the first discussion"),
     "opening_to_closure": _l("From opening to closure"),
 }
+SECTIONS = {
+    "referrals": _l("Referrals"),
+    "timeliness": _l("How fast the panel acted, and the cases still open"),
+    "endings": _l("Closures and post-exit reviews"),
+    "actions": _l("Actions and progress reports"),
+    "meetings": _l("Meetings"),
+}
 TITLES = {
     "referrals_by_month": _l("Referrals per month"),
     "referrals_by_agency": _l("Referrals by referring agency"),

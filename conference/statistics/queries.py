@@ -535,6 +535,8 @@ class Figures:
     today: date
     tables: Mapping[str, Table]
     durations: tuple[Distribution, ...]
+    report_due_days: int
+    review_grace_days: int
 
 
 def _enum_labels(values: Any) -> dict[str, str]:
@@ -666,7 +668,14 @@ def gather(panel: Panel, period: Period, now: datetime) -> Figures:
         row_labels=present_agencies,
         column_labels=_lazy(labels.ATTENDANCE),
     )
-    return Figures(period=period, today=scope.today, tables=tables, durations=durations)
+    return Figures(
+        period=period,
+        today=scope.today,
+        tables=tables,
+        durations=durations,
+        report_due_days=scope.report_due_days,
+        review_grace_days=scope.review_grace_days,
+    )
 
 
 _ATTENDANCE_COLUMNS = (

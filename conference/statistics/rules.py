@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Generic, TypeVar
 
+from flask_babel import gettext as _
+
 MAX_PERIOD_YEARS = 5
 QUARTERS = (1, 2, 3, 4)
 
@@ -97,7 +99,7 @@ def year_period(year: int) -> Period:
 def quarter_period(year: int, quarter: int) -> Period:
     """A calendar quarter, e.g. 2025-Q2."""
     if quarter not in QUARTERS:
-        raise PeriodError("A quarter is 1, 2, 3 or 4.")
+        raise PeriodError(_("A quarter is 1, 2, 3 or 4."))
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return Period(start, end, f"{year}-Q{quarter}")
@@ -106,10 +108,10 @@ def quarter_period(year: int, quarter: int) -> Period:
 def range_period(first: date, last: date) -> Period:
     """The days from `first` to `last`, both included."""
     if last < first:
-        raise PeriodError("The period ends before it starts.")
+        raise PeriodError(_("The period ends before it starts."))
     end = date.fromordinal(last.toordinal() + 1)
     if (end - first).days > MAX_PERIOD_YEARS * 366:
-        raise PeriodError(f"A period is at most {MAX_PERIOD_YEARS} years long.")
+        raise PeriodError(_("A period is at most %(n)s years long.", n=MAX_PERIOD_YEARS))
     return Period(first, end, f"{first.isoformat()}/{last.isoformat()}")
 
 

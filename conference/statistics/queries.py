@@ -1,6 +1,6 @@
 """Every figure of a panel's statistics, counted in SQL with GROUP BY.
 
-One statement per group of figures, ten in all whatever the size of the register; Python only
+One statement per group of figures, nine in all whatever the size of the register; Python only
 arranges the aggregated rows into tables. The statements read need-to-know and internal columns
 only, never a restricted one (tests/statistics checks every statement listed in `statements`).
 """
@@ -43,7 +43,14 @@ from conference.meetings.models import (
 )
 from conference.panels.models import Panel
 from conference.statistics import labels
-from conference.statistics.rules import Cell, Distribution, Period, Table
+from conference.statistics.rules import (
+    Cell,
+    Distribution,
+    Period,
+    Table,
+    add_days,
+    closing_days_due,
+)
 from conference.statistics.sql import add_months, day_of, days_between
 
 HELD = (MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED)
@@ -78,6 +85,12 @@ class Scope:
     post_exit_months: tuple[int, int]
     review_grace_days: int  # a post-exit review is on time at the next regular sitting
     dialect: str
+    now: datetime
+    timezone: str
+
+    def instant(self, day: date) -> datetime:
+        """The first instant of a day in the panel's time zone, in UTC."""
+        return datetime.combine(day, time(0), tzinfo=ZoneInfo(self.timezone)).astimezone(UTC)
 
 
 def scope_for(panel: Panel, period: Period, now: datetime) -> Scope:
@@ -101,7 +114,13 @@ def scope_for(panel: Panel, period: Period, now: datetime) -> Scope:
         ),
         review_grace_days=7 * panel.cadence_every_weeks,
         dialect=db.session.get_bind().dialect.name,
+        now=now,
+        timezone=panel.timezone,
     )
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _month_of(column: Any, scope: Scope, instants: bool) -> Any:
@@ -158,52 +177,63 @@ def referrals_statement(scope: Scope) -> sa.Select[Any]:
     )
 
 
-def _first_discussions(scope: Scope) -> Any:
-    first_at = sa.func.min(Meeting.starts_at)
-    return (
-        sa.select(AgendaItem.case_id, first_at.label("first_at"))
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            Meeting.panel_id == scope.panel_id,
-            Meeting.status.in_(HELD),
-            AgendaItem.kind == AgendaItemKind.CASE,
-            AgendaItem.removed_at.is_(None),
-            AgendaItem.outcome.in_(DISCUSSED),
-        )
-        .group_by(AgendaItem.case_id)
-        .having(first_at >= scope.start_at, first_at < scope.end_at)
-        .subquery("first_discussion")
-    )
+def _discussed(item: Any, meeting: Any, scope: Scope) -> list[Any]:
+    return [
+        meeting.id == item.meeting_id,
+        meeting.panel_id == scope.panel_id,
+        meeting.status.in_(HELD),
+        item.kind == AgendaItemKind.CASE,
+        item.removed_at.is_(None),
+        item.outcome.in_(DISCUSSED),
+    ]
 
 
 def _durations(scope: Scope) -> Any:
     """(measure, days): referral to first discussion for cases first discussed in the period,
     opening to closure for cases closed in the period."""
-    first = _first_discussions(scope)
-    to_discussion = sa.select(
-        sa.literal("referral_to_first_discussion").label("measure"),
-        days_between(Referral.received_on, day_of(first.c.first_at)).label("days"),
-    ).join_from(first, Referral, Referral.case_id == first.c.case_id)
-    opened = (
-        sa.select(
-            CaseStatusChange.case_id, sa.func.min(CaseStatusChange.changed_at).label("opened_at")
-        )
-        .where(CaseStatusChange.to_status == CaseStatus.OPEN)
-        .group_by(CaseStatusChange.case_id)
-        .subquery("opened")
+    first_at = sa.func.min(Meeting.starts_at)
+    in_period = (
+        sa.select(AgendaItem.case_id, first_at.label("first_at"))
+        .select_from(AgendaItem)
+        .join(Meeting, sa.and_(*_discussed(AgendaItem, Meeting, scope)))
+        .where(Meeting.starts_at >= scope.start_at, Meeting.starts_at < scope.end_at)
+        .group_by(AgendaItem.case_id)
+        .subquery("discussed_in_period")
     )
-    to_closure = (
-        sa.select(
-            sa.literal("opening_to_closure").label("measure"),
-            days_between(day_of(opened.c.opened_at), day_of(Case.closed_at)).label("days"),
-        )
-        .join_from(Case, opened, opened.c.case_id == Case.id)
+    earlier_item, earlier_meeting = sa.orm.aliased(AgendaItem), sa.orm.aliased(Meeting)
+    discussed_before = (
+        sa.select(earlier_item.id)
+        .join(earlier_meeting, sa.and_(*_discussed(earlier_item, earlier_meeting, scope)))
         .where(
-            Case.panel_id == scope.panel_id,
-            Case.status == CaseStatus.CLOSED,
-            Case.closed_at >= scope.start_at,
-            Case.closed_at < scope.end_at,
+            earlier_item.case_id == in_period.c.case_id,
+            earlier_meeting.starts_at < scope.start_at,
         )
+        .exists()
+    )
+    to_discussion = (
+        sa.select(
+            sa.literal("referral_to_first_discussion").label("measure"),
+            days_between(Referral.received_on, day_of(in_period.c.first_at)).label("days"),
+        )
+        .join_from(in_period, Referral, Referral.case_id == in_period.c.case_id)
+        .where(~discussed_before)
+    )
+    opened_at = (
+        sa.select(sa.func.min(CaseStatusChange.changed_at))
+        .where(
+            CaseStatusChange.case_id == Case.id,
+            CaseStatusChange.to_status == CaseStatus.OPEN,
+        )
+        .scalar_subquery()
+    )
+    to_closure = sa.select(
+        sa.literal("opening_to_closure").label("measure"),
+        days_between(day_of(opened_at), day_of(Case.closed_at)).label("days"),
+    ).where(
+        Case.panel_id == scope.panel_id,
+        Case.status == CaseStatus.CLOSED,
+        Case.closed_at >= scope.start_at,
+        Case.closed_at < scope.end_at,
     )
     return sa.union_all(to_discussion, to_closure).subquery("durations")
 
@@ -212,7 +242,10 @@ def durations_statement(scope: Scope) -> sa.Select[Any]:
     """How many cases, the median and the 90th percentile of each duration: rows (measure,
     cases, median, p90). PostgreSQL has percentile_cont; on SQLite the same interpolation is
     made from the durations' ranks (ROW_NUMBER), without reading the rows into Python."""
-    durations = _durations(scope)
+    every = _durations(scope)
+    durations = (
+        sa.select(every.c.measure, every.c.days).where(every.c.days.is_not(None)).subquery("known")
+    )
     if scope.dialect == "postgresql":
         return sa.select(
             durations.c.measure,
@@ -249,28 +282,35 @@ def _percentile_from_ranks(ranked: Any, numerator: int, denominator: int) -> Any
 
 def open_at_end_statement(scope: Scope) -> sa.Select[Any]:
     """Cases still open when the period ended, by the status they had then and their risk:
-    rows (status, risk, count). The status is the last step of the case's lifecycle before
-    the end of the period."""
-    steps = (
-        sa.select(
-            CaseStatusChange.case_id,
-            _text(CaseStatusChange.to_status).label("status"),
-            sa.func.row_number()
-            .over(
-                partition_by=CaseStatusChange.case_id,
-                order_by=(CaseStatusChange.changed_at.desc(), CaseStatusChange.id.desc()),
-            )
-            .label("latest"),
+    rows (status, risk, count). For a period that has not ended the status is today's; for
+    an earlier one it is the last step of the case's lifecycle before the period ended."""
+    if scope.end_at > scope.now:
+        return (
+            sa.select(_text(Case.status), _text(Case.risk_level), sa.func.count())
+            .where(Case.panel_id == scope.panel_id, Case.status.in_(ACTIVE))
+            .group_by(Case.status, Case.risk_level)
         )
-        .join(Case, Case.id == CaseStatusChange.case_id)
-        .where(Case.panel_id == scope.panel_id, CaseStatusChange.changed_at < scope.end_at)
-        .subquery("steps")
+    status_then = (
+        sa.select(_text(CaseStatusChange.to_status))
+        .where(CaseStatusChange.case_id == Case.id, CaseStatusChange.changed_at < scope.end_at)
+        .order_by(CaseStatusChange.changed_at.desc(), CaseStatusChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    then = (
+        sa.select(status_then.label("status"), Case.risk_level)
+        .where(
+            Case.panel_id == scope.panel_id,
+            Case.referred_at < scope.end_at,
+            # Closed before the end and not since: closed then too, no need to look.
+            sa.not_(sa.and_(Case.status == CaseStatus.CLOSED, Case.closed_at < scope.end_at)),
+        )
+        .subquery("then")
     )
     return (
-        sa.select(steps.c.status, _text(Case.risk_level).label("risk"), sa.func.count())
-        .join(Case, Case.id == steps.c.case_id)
-        .where(steps.c.latest == 1, steps.c.status.in_([s.value for s in ACTIVE]))
-        .group_by(steps.c.status, Case.risk_level)
+        sa.select(then.c.status, _text(then.c.risk_level), sa.func.count())
+        .where(then.c.status.in_([s.value for s in ACTIVE]))
+        .group_by(then.c.status, then.c.risk_level)
     )
 
 
@@ -309,40 +349,47 @@ def endings_statement(scope: Scope) -> sa.Select[Any]:
 def post_exit_statement(scope: Scope) -> sa.Select[Any]:
     """Post-exit reviews that fell due in the period (up to today), by whether the panel
     discussed the case at the next regular sitting: rows (state, count)."""
-    closed_on = day_of(Case.closed_at)
-    closed = sa.and_(
-        Case.panel_id == scope.panel_id,
-        Case.status == CaseStatus.CLOSED,
-        Case.closed_at.is_not(None),
-    )
-    due = sa.union_all(
-        *(
-            sa.select(
-                Case.id.label("case_id"), add_months(closed_on, months).label("due_on")
-            ).where(closed)
-            for months in scope.post_exit_months
+
+    # Only the cases whose review fell due in the period, up to today: their closing days
+    # are worked out first, so the date arithmetic runs once per review, in a materialised CTE.
+    until = min(scope.period.end, add_days(scope.today, 1))
+
+    def due_after(months: int) -> sa.Select[Any]:
+        first, end = closing_days_due(scope.period.start, until, months)
+        return sa.select(
+            Case.id.label("case_id"), add_months(day_of(Case.closed_at), months).label("due_on")
+        ).where(
+            Case.panel_id == scope.panel_id,
+            Case.status == CaseStatus.CLOSED,
+            Case.closed_at >= _utc_midnight(first),
+            Case.closed_at < _utc_midnight(end),
         )
-    ).subquery("due")
-    reviewed_on = (
-        sa.select(sa.func.min(day_of(Meeting.starts_at)))
-        .select_from(Meeting)
-        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-        .where(
-            AgendaItem.case_id == due.c.case_id,
-            AgendaItem.removed_at.is_(None),
-            AgendaItem.outcome.in_(DISCUSSED),
-            Meeting.status.in_(HELD),
-            day_of(Meeting.starts_at) >= due.c.due_on,
-        )
-        .scalar_subquery()
+
+    due = (
+        sa.union_all(*(due_after(months) for months in scope.post_exit_months))
+        .cte("due")
+        .prefix_with("MATERIALIZED")
     )
     reviews = (
-        sa.select(due.c.due_on, reviewed_on.label("reviewed_on"))
-        .where(
-            due.c.due_on >= scope.period.start,
-            due.c.due_on < scope.period.end,
-            due.c.due_on <= scope.today,
+        sa.select(due.c.due_on, sa.func.min(day_of(Meeting.starts_at)).label("reviewed_on"))
+        .select_from(due)
+        .outerjoin(
+            AgendaItem,
+            sa.and_(
+                AgendaItem.case_id == due.c.case_id,
+                AgendaItem.removed_at.is_(None),
+                AgendaItem.outcome.in_(DISCUSSED),
+            ),
         )
+        .outerjoin(
+            Meeting,
+            sa.and_(
+                Meeting.id == AgendaItem.meeting_id,
+                Meeting.status.in_(HELD),
+                day_of(Meeting.starts_at) >= due.c.due_on,
+            ),
+        )
+        .group_by(due.c.case_id, due.c.due_on)
         .subquery("reviews")
     )
     grace = scope.review_grace_days
@@ -401,54 +448,6 @@ def _held_in_period(scope: Scope) -> list[Any]:
     ]
 
 
-def reports_statement(scope: Scope) -> sa.Select[Any]:
-    """Progress reports due for the case items of the meetings held in the period (cases that
-    had a coordinator when the meeting began), by whether they came in by the due day: rows
-    (state, count)."""
-    submitted_at = (
-        sa.select(sa.func.min(ProgressReport.submitted_at))
-        .where(
-            ProgressReport.case_id == AgendaItem.case_id,
-            ProgressReport.meeting_id == Meeting.id,
-        )
-        .scalar_subquery()
-    )
-    coordinated = (
-        sa.select(CoordinatorAssignment.id)
-        .where(
-            CoordinatorAssignment.case_id == AgendaItem.case_id,
-            CoordinatorAssignment.started_at <= Meeting.starts_at,
-            sa.or_(
-                CoordinatorAssignment.ended_at.is_(None),
-                CoordinatorAssignment.ended_at > Meeting.starts_at,
-            ),
-        )
-        .exists()
-    )
-    expected = (
-        sa.select(submitted_at.label("submitted_at"), Meeting.starts_at)
-        .select_from(AgendaItem)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            *_held_in_period(scope),
-            AgendaItem.kind == AgendaItemKind.CASE,
-            AgendaItem.removed_at.is_(None),
-            coordinated,
-        )
-        .subquery("expected")
-    )
-    early_enough = (
-        days_between(day_of(expected.c.submitted_at), day_of(expected.c.starts_at))
-        >= scope.report_due_days
-    )
-    state = sa.case(
-        (expected.c.submitted_at.is_(None), "missing"),
-        (early_enough, "on_time"),
-        else_="late",
-    )
-    return sa.select(state.label("state"), sa.func.count()).group_by(state)
-
-
 def rag_statement(scope: Scope) -> sa.Select[Any]:
     """Progress reports submitted in the period by month and RAG status: rows (month, rag,
     count)."""
@@ -465,26 +464,71 @@ def rag_statement(scope: Scope) -> sa.Select[Any]:
     )
 
 
-def meetings_statement(scope: Scope) -> sa.Select[Any]:
-    """Meetings held in the period, and their case items by outcome: rows (measure, group,
-    count)."""
-    held = sa.select(
-        sa.literal("meetings").label("measure"),
-        sa.literal("held").label("grp"),
-        sa.func.count().label("n"),
-    ).where(*_held_in_period(scope))
-    outcome = sa.func.coalesce(_text(AgendaItem.outcome), ItemOutcome.NOT_REACHED.value)
+def sittings_statement(scope: Scope) -> sa.Select[Any]:
+    """The meetings held in the period, their case items by outcome, and the progress reports
+    due for those items (cases that had a coordinator when the meeting began) by whether they
+    came in by the due day, from one pass over the items: rows (measure, group, count)."""
     items = (
-        sa.select(sa.literal("items"), outcome, sa.func.count())
+        sa.select(
+            AgendaItem.case_id,
+            AgendaItem.outcome,
+            Meeting.id.label("meeting_id"),
+            Meeting.starts_at,
+        )
+        .select_from(AgendaItem)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
             *_held_in_period(scope),
             AgendaItem.kind == AgendaItemKind.CASE,
             AgendaItem.removed_at.is_(None),
         )
-        .group_by(outcome)
+        .cte("items")
+        .prefix_with("MATERIALIZED")
     )
-    return sa.union_all(held, items)  # type: ignore[return-value]
+    held = sa.select(
+        sa.literal("meetings").label("measure"),
+        sa.literal("held").label("grp"),
+        sa.func.count().label("n"),
+    ).where(*_held_in_period(scope))
+    outcome = sa.func.coalesce(_text(items.c.outcome), ItemOutcome.NOT_REACHED.value)
+    by_outcome = sa.select(sa.literal("items"), outcome, sa.func.count()).group_by(outcome)
+    coordinated = (
+        sa.select(CoordinatorAssignment.id)
+        .where(
+            CoordinatorAssignment.case_id == items.c.case_id,
+            CoordinatorAssignment.started_at <= items.c.starts_at,
+            sa.or_(
+                CoordinatorAssignment.ended_at.is_(None),
+                CoordinatorAssignment.ended_at > items.c.starts_at,
+            ),
+        )
+        .exists()
+    )
+    submitted_at = (
+        sa.select(sa.func.min(ProgressReport.submitted_at))
+        .where(
+            ProgressReport.case_id == items.c.case_id,
+            ProgressReport.meeting_id == items.c.meeting_id,
+        )
+        .scalar_subquery()
+    )
+    expected = (
+        sa.select(items.c.starts_at, submitted_at.label("submitted_at"))
+        .where(coordinated)
+        .cte("expected")
+        .prefix_with("MATERIALIZED")
+    )
+    early_enough = (
+        days_between(day_of(expected.c.submitted_at), day_of(expected.c.starts_at))
+        >= scope.report_due_days
+    )
+    state = sa.case(
+        (expected.c.submitted_at.is_(None), "missing"),
+        (early_enough, "on_time"),
+        else_="late",
+    )
+    reports = sa.select(sa.literal("reports"), state, sa.func.count()).group_by(state)
+    return sa.union_all(held, by_outcome, reports)  # type: ignore[return-value]
 
 
 def attendance_statement(scope: Scope) -> sa.Select[Any]:
@@ -512,9 +556,8 @@ STATEMENTS: tuple[Callable[[Scope], Any], ...] = (
     endings_statement,
     post_exit_statement,
     actions_statement,
-    reports_statement,
     rag_statement,
-    meetings_statement,
+    sittings_statement,
     attendance_statement,
 )
 
@@ -633,11 +676,6 @@ def gather(panel: Panel, period: Period, now: datetime) -> Figures:
         row_labels=owners,
         column_labels=_lazy(labels.ACTION_STATES),
     )
-    tables["reports"] = _one_way(
-        "reports",
-        {key: n for key, n in execute(reports_statement(scope))},
-        _lazy(labels.REPORT_STATES),
-    )
     rag_counts = {(m, r): n for m, r, n in execute(rag_statement(scope))}
     tables["rag_by_month"] = Table(
         "rag_by_month",
@@ -650,8 +688,11 @@ def gather(panel: Panel, period: Period, now: datetime) -> Figures:
     )
 
     sittings: dict[str, dict[str, int]] = {}
-    for measure, group, count in execute(meetings_statement(scope)):
+    for measure, group, count in execute(sittings_statement(scope)):
         sittings.setdefault(measure, {})[group] = count
+    tables["reports"] = _one_way(
+        "reports", sittings.get("reports", {}), _lazy(labels.REPORT_STATES)
+    )
     tables["meetings"] = _one_way("meetings", sittings.get("meetings", {}), _lazy(labels.MEETINGS))
     tables["items"] = _one_way("items", sittings.get("items", {}), _enum_labels(ITEM_OUTCOMES))
 

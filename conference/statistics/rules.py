@@ -22,6 +22,8 @@ from typing import Generic, TypeVar
 
 from flask_babel import gettext as _
 
+from conference.meetings.rules import add_months
+
 MAX_PERIOD_YEARS = 5
 QUARTERS = (1, 2, 3, 4)
 
@@ -113,6 +115,20 @@ def range_period(first: date, last: date) -> Period:
     if (end - first).days > MAX_PERIOD_YEARS * 366:
         raise PeriodError(_("A period is at most %(n)s years long.", n=MAX_PERIOD_YEARS))
     return Period(first, end, f"{first.isoformat()}/{last.isoformat()}")
+
+
+def closing_days_due(first: date, end: date, months: int) -> tuple[date, date]:
+    """The days [from, to) on which a case closes if its review `months` later falls due from
+    `first` up to, not including, `end` (a month's end can pull a due day back, so it is
+    searched for, a few days at most)."""
+
+    def earliest(target: date) -> date:
+        day = add_days(add_months(target, -months), -4)
+        while add_months(day, months) < target:
+            day = add_days(day, 1)
+        return day
+
+    return earliest(first), earliest(end)
 
 
 def add_days(day: date, days: int) -> date:

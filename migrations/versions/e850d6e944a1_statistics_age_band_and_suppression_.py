@@ -1,4 +1,5 @@
-"""Statistics: the case's age band (a need-to-know fact) and the panel's suppression threshold
+"""Statistics: the case's age band (a need-to-know fact), the panel's suppression threshold,
+and an index on agenda items by meeting
 
 The age band is worked out once here for the existing cases, from the date of birth and the day
 the concern was received, so that statistics never read the (restricted) date of birth.
@@ -58,6 +59,11 @@ def upgrade():
         batch_op.add_column(
             sa.Column("suppression_threshold", sa.Integer(), server_default="5", nullable=False)
         )
+    # Statistics count a period's agenda items from its meetings.
+    with op.batch_alter_table("agenda_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_agenda_item_meeting_id"), ["meeting_id"], unique=False
+        )
 
     connection = op.get_bind()
     rows = connection.execute(
@@ -83,6 +89,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("agenda_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agenda_item_meeting_id"))
     with op.batch_alter_table("panel", schema=None) as batch_op:
         batch_op.drop_column("suppression_threshold")
     with op.batch_alter_table("case_file", schema=None) as batch_op:

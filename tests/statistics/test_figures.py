@@ -210,5 +210,5 @@ def test_the_figures_take_the_same_number_of_queries_for_a_small_and_a_bigger_wo
         build_statistics_world(world.panel, tag=str(n))
     with count_queries() as bigger:
         figures = gather(world.panel, year_period(2026), NOW)
-    assert small.count == bigger.count == 10
+    assert small.count == bigger.count == 9
     assert one_way(figures.tables["reports"])["total"] == 4 * 5

@@ -50,7 +50,15 @@ def _figure(rows: int, horizontal: bool) -> Any:
     from matplotlib.figure import Figure
 
     height = max(2.2, 0.9 + 0.32 * rows) if horizontal else 2.8
-    figure = Figure(figsize=(WIDTH, height), layout="constrained")
+    figure = Figure(figsize=(WIDTH, height))
+    # Fixed margins, not a layout engine: laying out takes a second drawing pass. Room on the
+    # left for the groups' names, on the right for a legend, below for turned month labels.
+    figure.subplots_adjust(
+        left=0.3 if horizontal else 0.08,
+        right=0.8,
+        top=1 - 0.25 / height,
+        bottom=(0.5 if horizontal else 0.75) / height,
+    )
     axes = figure.add_subplot()
     axes.spines[["top", "right"]].set_visible(False)
     return figure, axes
@@ -82,7 +90,7 @@ def _scale(axes: Any, heights: list[int], horizontal: bool, rows: int) -> None:
     else:
         axes.set_ylim(0, top)
         axes.yaxis.get_major_locator().set_params(integer=True)
-        axes.tick_params(axis="x", labelrotation=45 if rows > 12 else 0, labelsize=8)
+        axes.tick_params(axis="x", labelrotation=45 if rows > 6 else 0, labelsize=8)
 
 
 def _two_way(table: ShownTable) -> Any:
@@ -127,7 +135,7 @@ def _two_way(table: ShownTable) -> Any:
                 fontsize=8,
             )
     _scale(axes, base, horizontal, len(rows))
-    axes.legend(fontsize=7, frameon=False, loc="best")
+    axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return figure
 
 

@@ -16,7 +16,6 @@ from conference.actions.models import Action, ActionStatus, ActionUpdate, Progre
 from conference.auth.models import Agency, AgencyKind, User
 from conference.auth.services import add_membership, create_user
 from conference.cases.models import (
-    AgeBand,
     Case,
     CaseShare,
     CaseStatus,
@@ -34,7 +33,7 @@ from conference.cases.models import (
     RiskLevel,
     Subject,
 )
-from conference.cases.rules import name_key
+from conference.cases.rules import age_band, name_key
 from conference.cases.services import allocate_reference
 from conference.directory.models import (
     Service,
@@ -515,17 +514,17 @@ def _case(
         )
     db.session.add(subject)
     referrer = rng.choice(members)
-    db.session.add(
-        Referral(
-            case=case,
-            source=rng.choice(list(ReferralSource)),
-            received_on=(referred_at - timedelta(days=rng.randint(0, 4))).date(),
-            referred_by_id=referrer.id,
-            referring_agency_id=referrer.agency_id,
-            narrative=rng.choice(CONCERNS),
-            created_at=referred_at,
-        )
+    referral = Referral(
+        case=case,
+        source=rng.choice(list(ReferralSource)),
+        received_on=(referred_at - timedelta(days=rng.randint(0, 4))).date(),
+        referred_by_id=referrer.id,
+        referring_agency_id=referrer.agency_id,
+        narrative=rng.choice(CONCERNS),
+        created_at=referred_at,
     )
+    db.session.add(referral)
+    case.age_band = age_band(subject.date_of_birth, referral.received_on)  # as intake does
     db.session.flush()
     _history(world, case, status, referred_at, coordinator)
     if active:
@@ -1055,7 +1054,6 @@ def _history_referral(
         risk_level=rng.choices(list(RiskLevel), weights=(3, 4, 2, 1))[0],
         crime_suspected=rng.random() < 0.3,
         is_repeat_referral=rng.random() < 0.1,
-        age_band=AgeBand.MINOR if minor else AgeBand.ADULT,
         referred_at=referred_at,
         created_at=referred_at,
         updated_at=referred_at,
@@ -1066,6 +1064,7 @@ def _history_referral(
         full_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
         date_of_birth=date(birth_year, rng.randint(1, 12), rng.randint(1, 28)),
     )
+    case.age_band = age_band(subject.date_of_birth, received)
     subject.name_key = name_key(subject.full_name)
     referrer = rng.choice(members)
     referral = Referral(

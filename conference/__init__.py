@@ -146,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from conference.minutes.views import bp as minutes_bp
     from conference.notify.views import bp as notify_bp
     from conference.panels.views import bp as panels_bp
+    from conference.statistics.views import bp as statistics_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -156,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(panels_bp)
+    app.register_blueprint(statistics_bp)
     app.register_blueprint(audit_bp)
 
     @app.before_request

@@ -5,6 +5,7 @@ The world is built relative to `now`, so the demo always has a past and an upcom
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,7 +33,7 @@ from conference.cases.models import (
     RiskLevel,
     Subject,
 )
-from conference.cases.rules import name_key
+from conference.cases.rules import age_band, name_key
 from conference.cases.services import allocate_reference
 from conference.directory.models import (
     Service,
@@ -55,6 +56,7 @@ from conference.meetings.models import (
     RecommendationOutcome,
     Stance,
 )
+from conference.meetings.rules import add_months
 from conference.meetings.services.agenda import build_agenda, publish_agenda
 from conference.minutes import services as minutes_services
 from conference.panels.models import AgencyTier, Panel, PanelAgency, PanelRole
@@ -329,6 +331,7 @@ def seed(now: datetime) -> bool:
     _services(world)
     for code in (RVT, NVA):
         cases = _cases(world, code)
+        _past_two_years(world, code, cases)
         _meetings(world, code, cases)
     db.session.flush()
     return True
@@ -511,17 +514,17 @@ def _case(
         )
     db.session.add(subject)
     referrer = rng.choice(members)
-    db.session.add(
-        Referral(
-            case=case,
-            source=rng.choice(list(ReferralSource)),
-            received_on=(referred_at - timedelta(days=rng.randint(0, 4))).date(),
-            referred_by_id=referrer.id,
-            referring_agency_id=referrer.agency_id,
-            narrative=rng.choice(CONCERNS),
-            created_at=referred_at,
-        )
+    referral = Referral(
+        case=case,
+        source=rng.choice(list(ReferralSource)),
+        received_on=(referred_at - timedelta(days=rng.randint(0, 4))).date(),
+        referred_by_id=referrer.id,
+        referring_agency_id=referrer.agency_id,
+        narrative=rng.choice(CONCERNS),
+        created_at=referred_at,
     )
+    db.session.add(referral)
+    case.age_band = age_band(subject.date_of_birth, referral.received_on)  # as intake does
     db.session.flush()
     _history(world, case, status, referred_at, coordinator)
     if active:
@@ -942,5 +945,317 @@ def _progress_reports(world: World, upcoming: Meeting, cases: list[Case]) -> Non
             created_at=world.now,
             created_by_id=consent.recorded_by_id,
             updated_at=world.now,
+        )
+    )
+
+
+# --- Two years of history, for the statistics -------------------------------------------------
+
+HISTORY_DAYS = 730
+# New referrals a month in the two years before the recent sittings, per panel.
+HISTORY_REFERRALS_PER_MONTH = {RVT: 6, NVA: 3}
+CLOSING_REASONS = (
+    "Panel agreed to close: measures completed, no remaining concern of violence.",
+    "Panel agreed no further action is needed from the panel.",
+)
+
+
+def _past_two_years(world: World, code: str, cases: list[Case]) -> None:
+    """The panel's sittings of the last two years, with cases referred, discussed, given
+    actions and reports, and closed or declined; today's cases first discussed there too."""
+    panel = world.panels[code]
+    rng = random.Random(f"history-{code}")  # its own, so today's world stays as it was # noqa: S311 # nosec B311
+    recent = _meeting_dates(world, panel)
+    before = recent[0] if code == RVT else recent[1]
+    step = timedelta(weeks=panel.cadence_every_weeks)
+    days = []
+    day = before - step
+    while day > world.today - timedelta(days=HISTORY_DAYS):
+        days.append(day)
+        day -= step
+    days.reverse()
+    sittings = [_history_sitting(world, panel, day, rng) for day in days]
+    members = [
+        u for u in world.users.values() if any(m.panel_id == panel.id for m in u.memberships)
+    ]
+    referrals = HISTORY_REFERRALS_PER_MONTH[code] * HISTORY_DAYS // 30
+    latest = (before - timedelta(days=70) - world.today).days + HISTORY_DAYS
+    service_id = db.session.scalar(sa.select(Service.id).where(Service.panel_id == panel.id))
+    # Flushed only where an id is needed: a few hundred cases stay a second or two.
+    with db.session.no_autoflush:
+        for case in cases:
+            if case.status is not CaseStatus.REFERRED:
+                sitting = _sitting_after(sittings, case.referred_at + timedelta(days=3))
+                if sitting is not None:
+                    _item(sitting, case, ItemOutcome.DISCUSSED)
+        past = [
+            _history_referral(
+                panel,
+                members,
+                world.today - timedelta(days=HISTORY_DAYS - rng.randint(0, latest)),
+                rng,
+            )
+            for _ in range(referrals)
+        ]
+        db.session.flush()  # the cases' ids
+        finishing = [
+            _history_story(world, sittings, case, n, rng, service_id) for n, case in enumerate(past)
+        ]
+        db.session.flush()  # the decisions' ids
+        for finish in finishing:
+            finish()
+    db.session.flush()
+
+
+def _history_sitting(world: World, panel: Panel, day: date, rng: random.Random) -> Meeting:
+    meeting = _new_meeting(world, panel, day, MeetingStatus.MINUTES_SIGNED)
+    for attendance in meeting.attendance:
+        if attendance.status is AttendanceStatus.PRESENT and rng.random() < 0.12:
+            attendance.status = rng.choice((AttendanceStatus.APOLOGIES, AttendanceStatus.ABSENT))
+            attendance.confidentiality_acknowledged_at = None
+    meeting.created_at = meeting.starts_at - timedelta(days=14)
+    return meeting
+
+
+def _sitting_after(sittings: list[Meeting], at: datetime) -> Meeting | None:
+    return next((m for m in sittings if m.starts_at > at), None)
+
+
+def _item(meeting: Meeting, case: Case, outcome: ItemOutcome) -> AgendaItem:
+    item = AgendaItem(
+        meeting=meeting,
+        kind=AgendaItemKind.CASE,
+        case=case,
+        reasons=["review_due"],
+        position=case.id,  # any order will do for a sitting long past
+        minutes_allocated=meeting.panel.minutes_review,
+        outcome=outcome,
+    )
+    db.session.add(item)
+    return item
+
+
+def _history_referral(
+    panel: Panel, members: list[User], received: date, rng: random.Random
+) -> Case:
+    """A case referred in the past two years, with its person and referral."""
+    referred_at = datetime.combine(received, time(11, 0), tzinfo=UTC)
+    reference, number = allocate_reference(panel, referred_at.year)
+    minor = rng.random() < 0.25
+    case = Case(
+        panel=panel,
+        reference=reference,
+        ref_year=referred_at.year,
+        ref_number=number,
+        status=CaseStatus.REFERRED,
+        concern_category=rng.choices(list(ConcernCategory), weights=(4, 1, 3, 2, 3, 4))[0],
+        risk_level=rng.choices(list(RiskLevel), weights=(3, 4, 2, 1))[0],
+        crime_suspected=rng.random() < 0.3,
+        is_repeat_referral=rng.random() < 0.1,
+        referred_at=referred_at,
+        created_at=referred_at,
+        updated_at=referred_at,
+    )
+    birth_year = received.year - (rng.randint(13, 17) if minor else rng.randint(19, 50))
+    subject = Subject(
+        case=case,
+        full_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+        date_of_birth=date(birth_year, rng.randint(1, 12), rng.randint(1, 28)),
+    )
+    case.age_band = age_band(subject.date_of_birth, received)
+    subject.name_key = name_key(subject.full_name)
+    referrer = rng.choice(members)
+    referral = Referral(
+        case=case,
+        source=rng.choice(list(ReferralSource)),
+        received_on=received,
+        referred_by_id=referrer.id,
+        referring_agency_id=referrer.agency_id,
+        narrative=rng.choice(CONCERNS),
+        created_at=referred_at,
+    )
+    db.session.add_all([case, subject, referral])
+    return case
+
+
+Step = tuple[CaseStatus, datetime, Recommendation | None]
+
+
+def _history_story(
+    world: World,
+    sittings: list[Meeting],
+    case: Case,
+    index: int,
+    rng: random.Random,
+    service_id: int | None,
+) -> Callable[[], None]:
+    """What became of a past case: its sittings, decisions, reports, actions and closing, or
+    its decline. The steps that need the decisions' ids are returned, to run after a flush."""
+    panel = case.panel
+    steps: list[Step] = [(CaseStatus.REFERRED, case.referred_at, None)]
+    first = _sitting_after(sittings, case.referred_at + timedelta(days=rng.choice((2, 3, 9, 16))))
+    if first is None:
+        return lambda: _history_steps(case, steps)
+    if rng.random() < 0.15:
+        decline = _decision(first, case, RecommendationKind.NO_FURTHER_ACTION)
+        steps.append((CaseStatus.DECLINED, first.ends_at, decline))
+        return lambda: _history_steps(case, steps)
+    coordinator = _coordinator_for(world, panel.code, case.crime_suspected, index)
+    opening = _decision(first, case, RecommendationKind.SUPPORT_MEASURE)
+    steps.append((CaseStatus.OPEN, first.ends_at, opening))
+    position = sittings.index(first)
+    last = first
+    for number in [position + k * rng.randint(2, 5) for k in range(1, rng.randint(2, 5))]:
+        if number >= len(sittings):
+            break
+        _history_report(case, sittings[number], coordinator, rng)
+        _item(sittings[number], case, rng.choices(list(ItemOutcome), weights=(88, 5, 2, 5))[0])
+        last = sittings[number]
+    kind = rng.choice((RecommendationKind.CLOSE_CASE, RecommendationKind.NO_FURTHER_ACTION))
+    closing = _decision(last, case, kind)
+    steps.append((CaseStatus.CLOSED, last.ends_at, closing))
+    case.closed_at = last.ends_at
+    if service_id is not None and rng.random() < 0.2:
+        db.session.add(
+            ServiceReferral(
+                case=case,
+                service_id=service_id,
+                status=ServiceReferralStatus.ACCEPTED,
+                guided=True,
+                legal_basis=LegalBasis.PUBLIC_TASK,
+                created_at=first.ends_at,
+                created_by_id=coordinator.id,
+                updated_at=last.ends_at,
+            )
+        )
+    for months in (panel.post_exit_review_first_months, panel.post_exit_review_second_months):
+        due = add_months(last.starts_at.date(), months)
+        review = _sitting_after(sittings, datetime.combine(due, time(0), tzinfo=UTC))
+        if review is not None and rng.random() < 0.85:
+            late = rng.random() < 0.2 and sittings.index(review) + 1 < len(sittings)
+            _item(
+                sittings[sittings.index(review) + 1] if late else review,
+                case,
+                ItemOutcome.DISCUSSED,
+            )
+
+    def finish() -> None:
+        db.session.add(
+            CoordinatorAssignment(
+                case_id=case.id,
+                user_id=coordinator.id,
+                agency_id=coordinator.agency_id,
+                meeting_id=first.id,
+                reason="Best placed to keep the agreed support moving.",
+                started_at=first.ends_at,
+                ended_at=case.closed_at,
+            )
+        )
+        _history_actions(case, first, coordinator, opening, rng)
+        _history_steps(case, steps)
+
+    return finish
+
+
+def _decision(meeting: Meeting, case: Case, kind: RecommendationKind) -> Recommendation:
+    recommendation = Recommendation(
+        item=_item(meeting, case, ItemOutcome.DISCUSSED),
+        case_id=case.id,
+        kind=kind,
+        text={
+            RecommendationKind.SUPPORT_MEASURE: "Open the case; coordinator to agree support.",
+            RecommendationKind.NO_FURTHER_ACTION: "No further action by the panel.",
+            RecommendationKind.CLOSE_CASE: "Close the case: the agreed measures are complete.",
+        }[kind],
+        outcome=RecommendationOutcome.ADOPTED,
+        decided_at=meeting.ends_at,
+        created_at=meeting.starts_at,
+        created_by_id=meeting.chair_id,
+    )
+    db.session.add(recommendation)
+    return recommendation
+
+
+def _history_steps(
+    case: Case, steps: list[tuple[CaseStatus, datetime, Recommendation | None]]
+) -> None:
+    previous = None
+    for status, at, decision in steps:
+        db.session.add(
+            CaseStatusChange(
+                case_id=case.id,
+                from_status=previous,
+                to_status=status,
+                reason={
+                    CaseStatus.REFERRED: "Referral received.",
+                    CaseStatus.OPEN: "Panel agreed the concern needs a multi-agency response.",
+                    CaseStatus.DECLINED: "Panel agreed a single agency can handle the concern.",
+                    CaseStatus.MONITORING: "Measures in place; the panel monitors progress.",
+                    CaseStatus.CLOSED: CLOSING_REASONS[
+                        decision is not None
+                        and decision.kind is RecommendationKind.NO_FURTHER_ACTION
+                    ],
+                }[status],
+                recommendation_id=decision.id if decision else None,
+                changed_at=at,
+            )
+        )
+        case.status = status
+        previous = status
+
+
+def _history_actions(
+    case: Case, meeting: Meeting, owner: User, recommendation: Recommendation, rng: random.Random
+) -> None:
+    for n in range(rng.randint(1, 3)):
+        due_on = meeting.starts_at.date() + timedelta(days=rng.randint(14, 60))
+        status = rng.choices(
+            (
+                ActionStatus.DONE,
+                ActionStatus.NOT_POSSIBLE,
+                ActionStatus.NOT_DONE,
+                ActionStatus.CANCELLED,
+            ),
+            weights=(80, 8, 8, 4),
+        )[0]
+        db.session.add(
+            Action(
+                case_id=case.id,
+                recommendation_id=recommendation.id,
+                meeting_id=meeting.id,
+                text=ACTION_TEXTS[(case.id + n) % len(ACTION_TEXTS)],
+                owner_id=owner.id,
+                owner_agency_id=owner.agency_id,
+                due_on=due_on,
+                status=status,
+                created_at=meeting.ends_at,
+                created_by_id=meeting.chair_id or owner.id,
+                completed_at=datetime.combine(
+                    due_on + timedelta(days=rng.randint(-10, 12)), time(15, 0), tzinfo=UTC
+                )
+                if status is ActionStatus.DONE
+                else None,
+            )
+        )
+
+
+def _history_report(case: Case, meeting: Meeting, author: User, rng: random.Random) -> None:
+    if rng.random() < 0.1:
+        return  # never written: missing
+    rag = rng.choices(list(RagStatus), weights=(70, 20, 10))[0]
+    submitted_at = meeting.starts_at - timedelta(days=rng.choice((1, 2, 4, 5, 6, 8)))
+    db.session.add(
+        ProgressReport(
+            case_id=case.id,
+            meeting_id=meeting.id,
+            author_id=author.id,
+            rag=rag,
+            summary={
+                RagStatus.ON_TRACK: "Agreed measures are running; engagement is good.",
+                RagStatus.AT_RISK: "Engagement has dropped; one appointment was missed.",
+                RagStatus.OFF_TRACK: "No contact for three weeks; new concerns reported.",
+            }[rag],
+            created_at=submitted_at,
+            submitted_at=submitted_at,
         )
     )

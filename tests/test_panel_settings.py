@@ -29,6 +29,7 @@ def settings_form(panel: Panel, **changes: str) -> dict[str, str]:
         "minutes_new_referral": "15",
         "minutes_review": "10",
         "minutes_closure": "5",
+        "suppression_threshold": "5",
         "confidentiality_statement": "What is said here stays here.",
     }
     return form | changes

@@ -186,6 +186,34 @@ def can_manage_minutes(user: Any, meeting: Meeting) -> bool:
     return can_manage_meeting(user, meeting)
 
 
+def can_view_statistics(user: Any, panel_id: int) -> bool:
+    """The panel's chair, secretary and core members, and the auditors, read its statistics:
+    aggregated figures, still internal to the panel until exported with small numbers hidden."""
+    if not _signed_in(user):
+        return False
+    if user.is_auditor:
+        return True
+    membership = membership_on(user, panel_id)
+    if membership is None:
+        return False
+    if membership.role in PANEL_LEADS:
+        return True
+    return (
+        membership.role is PanelRole.MEMBER
+        and membership.panel.tier_of(user.agency_id) is AgencyTier.CORE
+    )
+
+
+def can_view_any_statistics(user: Any) -> bool:
+    """Whether the navigation offers statistics: an auditor, or someone who may read the
+    statistics of one of their panels."""
+    if not _signed_in(user):
+        return False
+    return bool(user.is_auditor) or any(
+        can_view_statistics(user, m.panel_id) for m in user.current_memberships
+    )
+
+
 def can_read_audit(user: Any) -> bool:
     """Auditors (data-protection officers) read the audit trail."""
     return _signed_in(user) and bool(user.is_auditor)

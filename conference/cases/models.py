@@ -52,6 +52,15 @@ class ReferralSource(enum.StrEnum):
     OTHER = "other"
 
 
+class AgeBand(enum.StrEnum):
+    """The person's age on the day the concern was received: a fact kept for statistics, so that
+    they never read the date of birth."""
+
+    MINOR = "minor"
+    ADULT = "adult"
+    UNKNOWN = "unknown"
+
+
 class ConsentPurpose(enum.StrEnum):
     SERVICE_REFERRAL = "service_referral"
     PARTNER_SHARING = "partner_sharing"
@@ -99,6 +108,9 @@ class Case(Model):
     coordinator_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"), index=True)
     next_review_on: Mapped[date | None] = need_to_know()
     is_repeat_referral: Mapped[bool] = need_to_know(default=False)
+    age_band: Mapped[AgeBand] = need_to_know(
+        default=AgeBand.UNKNOWN, server_default=AgeBand.UNKNOWN.value
+    )
     referred_at: Mapped[datetime] = internal()
     closed_at: Mapped[datetime | None] = internal()
     anonymised_at: Mapped[datetime | None] = internal()

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from conference.auth.models import AgencyKind
 from conference.cases.models import (
     NAME_KEY_LENGTH,
+    AgeBand,
     CaseStatus,
     ConsentGiver,
     ConsentPurpose,
@@ -99,6 +100,13 @@ def check_review_date(review_on: date | None, today: date) -> None:
 def is_minor(date_of_birth: date | None, today: date) -> bool:
     """Whether the person is under 18 on `today`; unknown date of birth counts as adult."""
     return date_of_birth is not None and date_of_birth > adult_cutoff(today)
+
+
+def age_band(date_of_birth: date | None, received_on: date) -> AgeBand:
+    """The age band kept on the case: minor or adult on the day the concern was received."""
+    if date_of_birth is None:
+        return AgeBand.UNKNOWN
+    return AgeBand.MINOR if is_minor(date_of_birth, received_on) else AgeBand.ADULT
 
 
 # --- The lifecycle ----------------------------------------------------------------------------

@@ -194,6 +194,7 @@ def refer_case(
         risk_level=intake.risk_level,
         crime_suspected=intake.crime_suspected,
         is_repeat_referral=rules.is_repeat_referral(intake.received_on, earlier_dates),
+        age_band=rules.age_band(intake.person.date_of_birth, intake.received_on),
         referred_at=now,
         created_at=now,
         updated_at=now,
@@ -474,6 +475,8 @@ def update_subject(
     subject = case.subject or Subject(case=case)
     before = _person_fields(subject)
     _set_person(subject, person)
+    received_on = case.referral.received_on if case.referral else case.referred_at.date()
+    case.age_band = rules.age_band(person.date_of_birth, received_on)
     changed = [k for k, v in _person_fields(subject).items() if before.get(k) != v]
     case.updated_at = now  # moves the case's version: a concurrent edit is detected
     record_event(

@@ -131,7 +131,7 @@ class AgendaItem(Model):
     __tablename__ = "agenda_item"
 
     id: Mapped[int] = primary_key()
-    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     kind: Mapped[AgendaItemKind] = need_to_know()
     case_id: Mapped[int | None] = internal(sa.ForeignKey("case_file.id"), index=True)
     title: Mapped[str] = need_to_know(sa.String(200), default="")

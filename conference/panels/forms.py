@@ -47,6 +47,10 @@ class PanelSettingsForm(FlaskForm):
     minutes_new_referral = _minutes(_l("Minutes for a new referral"))
     minutes_review = _minutes(_l("Minutes for a review"))
     minutes_closure = _minutes(_l("Minutes for a closure or post-exit review"))
+    suppression_threshold = IntegerField(
+        _l("Smallest count that may leave the panel"),
+        validators=[InputRequired(), NumberRange(min=3, max=50)],
+    )
     confidentiality_statement = TextAreaField(
         _l("Confidentiality statement"),
         filters=[strip],

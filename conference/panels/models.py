@@ -55,6 +55,8 @@ class Panel(Model):
     minutes_closure: Mapped[int] = internal(default=5)
     report_due_days: Mapped[int] = internal(default=3)
     retention_months: Mapped[int] = internal(default=60)
+    # Counts from 1 to this less one never leave the panel (statistics exports).
+    suppression_threshold: Mapped[int] = internal(default=5, server_default="5")
     confidentiality_statement: Mapped[str] = need_to_know(
         sa.Text, default=DEFAULT_CONFIDENTIALITY_STATEMENT
     )

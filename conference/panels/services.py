@@ -30,6 +30,7 @@ SETTINGS = (
     "minutes_new_referral",
     "minutes_review",
     "minutes_closure",
+    "suppression_threshold",
     "confidentiality_statement",
 )
 

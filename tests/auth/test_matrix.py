@@ -68,6 +68,7 @@ LEADS_AND_COORDINATOR = LEADS | {"coordinator"}
 PUBLIC = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 AUDITOR = frozenset({"auditor"})
+STATISTICS = FULL | AUDITOR  # the chair, the secretary, core members and the auditors
 
 
 @dataclass
@@ -251,6 +252,12 @@ EXPECTED: dict[str, Row] = {
         lambda o: f"/services/referrals/{o.service_referral}/step", LEADS_AND_COORDINATOR
     ),
     "panels.settings": get(lambda o: f"/panels/{o.panel_code}/settings", LEADS),
+    "statistics.index": get(lambda o: "/statistics", EVERYONE),  # the panels they may read
+    "statistics.page": get(lambda o: f"/panels/{o.panel_code}/statistics", STATISTICS),
+    "statistics.csv": get(lambda o: f"/panels/{o.panel_code}/statistics.csv", STATISTICS),
+    "statistics.report": get(
+        lambda o: f"/panels/{o.panel_code}/statistics.pdf?year=2026", STATISTICS
+    ),
     "meetings.index": get(lambda o: "/meetings/", EVERYONE),
     "meetings.new": get(lambda o: "/meetings/new", LEADS),
     "meetings.series": get(lambda o: "/meetings/series", LEADS),

@@ -24,6 +24,8 @@ from conference.minutes import archive
 from conference.minutes import services as minutes_services
 from conference.notify.models import Notification
 from conference.notify.services import deliver_email
+from conference.statistics import services as statistics_services
+from conference.statistics.rules import year_period
 from tests.conftest import second_app
 from tests.documents.test_agenda_documents import pdf_text, seed_markers
 from tests.factories import (
@@ -132,6 +134,12 @@ def test_no_restricted_value_reaches_the_agenda_minutes_extracts_or_emails(
         db.session.remove()
     documents["e-mails"] = "\n".join(m.content.decode() for m in messages)
     documents["notifications"] = "\n".join(db.session.scalars(sa.select(Notification.title)))
+    documents["statistics report"] = pdf_text(
+        statistics_services.export_report(world.panel, NOW.year, actor=chair, now=NOW)
+    )
+    documents["statistics CSV"] = statistics_services.export_csv(
+        world.panel, year_period(NOW.year), actor=chair, now=NOW
+    )
 
     for name, text in documents.items():
         leaked = [m for m in markers if m in text]

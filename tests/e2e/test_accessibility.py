@@ -112,6 +112,7 @@ def main_pages(world: World) -> list[tuple[str, str, str]]:
         ("chair", f"/meetings/{running.id}/items/{item}", "chairs-view"),
         ("secretary", f"/meetings/{done.id}/minutes", "minutes"),
         ("chair", "/my-work", "my-work"),
+        ("chair", "/panels/RVT/statistics", "statistics"),
         ("auditor", "/audit", "audit"),
         ("auditor", "/audit/subjects", "subject-export"),
         ("chair", "/account", "account"),

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped
 from wtforms import HiddenField
+from wtforms.validators import Length
 
 from conference.db import internal, primary_key
 from conference.extensions import Model, db
@@ -36,7 +37,7 @@ class FormSubmission(Model):
 class SubmitOnce:
     """Mixed into a create form: a hidden one-time token, new on every page shown."""
 
-    once = HiddenField(default=lambda: uuid.uuid4().hex)
+    once = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=32)])
 
 
 def claim(token: str | None, *, user_id: int, now: datetime) -> str | None:

@@ -12,7 +12,7 @@ from conference.actions.models import ActionStatus
 from conference.cases import rules as case_rules
 from conference.errors import DomainError
 from conference.meetings import rules as meeting_rules
-from conference.meetings import services as meeting_services
+from conference.meetings.services import scheduling as meeting_services
 from tests.factories import NOW, TODAY
 from tests.worlds import build_world
 

@@ -64,6 +64,9 @@ TARGETS: dict[str, sa.Column[Any] | None] = {
     "NewActionForm.text": m.Action.__table__.c.text,
     "ReviewForm.note": m.ActionUpdate.__table__.c.note,
     "SignForm.password": None,
+    "SignForm.code": None,
+    "SubmitOnce.once": m.FormSubmission.__table__.c.token,
+    "MoveForm.direction": None,
     "AmendForm.reason": m.MinutesVersion.__table__.c.amendment_reason,
     "CorrectItemForm.facts": None,  # into the draft's content (JSON), bounded like ItemForm's
     "CorrectItemForm.assessment": None,

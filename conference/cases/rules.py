@@ -126,7 +126,6 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseStatus], bool] = {
     (S.MONITORING, S.CLOSED): True,
     (S.CLOSURE_PROPOSED, S.CLOSED): True,
     (S.CLOSED, S.OPEN): True,  # re-opened
-    (S.CLOSED, S.REFERRED): False,  # referred again: back before the panel, which decides
 }
 # The kinds of recommendation a decision-bound step may rest on.
 DECISION_KINDS: dict[CaseStatus, frozenset[RecommendationKind]] = {

@@ -272,7 +272,7 @@ def refer_again(intake: Intake, earlier: Case, *, panel: Panel, actor: User, now
     )
     earlier.referred_at = now  # on the next agenda as newly referred
     earlier.updated_at = now
-    if earlier.status is CaseStatus.CLOSED:
+    if earlier.status is CaseStatus.CLOSED:  # not a step anyone takes by hand: a new referral
         previous = earlier.status
         earlier.status = CaseStatus.REFERRED
         earlier.closed_at = None

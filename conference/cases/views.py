@@ -282,36 +282,46 @@ def edit(reference: str) -> Any:
         no_choice(_("Not set")),
         *options((e.agency.id, e.agency.name) for e in case.panel.agency_tiers),
     ]
+    # Whether a crime is suspected is restricted: its field is there only for those who may
+    # know it, and showing it (its box ticked or not) goes through the audited door.
+    knows_crime = permissions.can_view_restricted(current_user, case)
+    if not knows_crime:
+        del form.crime_suspected
     if request.method == "GET":
         form.version.data = case.version_id
-    conflict = False
-    if form.validate_on_submit():
-        changes = services.CaseChanges(
-            concern_category=form.concern_category.data,
-            risk_level=form.risk_level.data,
-            crime_suspected=bool(form.crime_suspected.data),
-            next_review_on=form.next_review_on.data,
-            lead_agency_id=form.lead_agency_id.data,
-        )
-        try:
-            services.update_case(
-                case,
-                changes,
-                expected_version=form.version.data or 0,
-                actor=current_user,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-            conflict = error.status_code == 409
+
+    def page(status: int) -> Any:
+        if getattr(form, "conflicted", False):
             _refresh_version(form, case)
-        else:
-            db.session.commit()
-            flash(_("The case was saved."), "success")
-            return redirect(url_for("cases.show", reference=case.reference))
-    status = 422 if request.method == "POST" else 200
-    return render_template("cases/edit.html", case=case, form=form, conflict=conflict), status
+        if knows_crime:
+            services.open_crime_suspected(case, actor=current_user, now=utcnow(), ip=client_ip())
+        html = render_template(
+            "cases/edit.html", case=case, form=form, conflict=getattr(form, "conflicted", False)
+        )
+        db.session.commit()  # the audit record, kept once the page rendered
+        return html, status
+
+    return post_form(
+        form,
+        lambda: services.update_case(
+            case,
+            services.CaseChanges(
+                concern_category=form.concern_category.data,
+                risk_level=form.risk_level.data,
+                crime_suspected=bool(form.crime_suspected.data)
+                if knows_crime
+                else case.crime_suspected,
+                next_review_on=form.next_review_on.data,
+                lead_agency_id=form.lead_agency_id.data,
+            ),
+            expected_version=form.version.data or 0,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        success=_("The case was saved."),
+        target=url_for("cases.show", reference=case.reference),
+        page=page,
+    )
 
 
 @bp.route("/<reference>/subject", methods=["GET", "POST"])

@@ -88,7 +88,9 @@ class RemoveItemForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    direction = StringField(_l("Direction"), validators=[Optional(), AnyOf(["up", "down"])])
+    direction = StringField(
+        _l("Direction"), validators=[Optional(), Length(max=4), AnyOf(["up", "down"])]
+    )
     position = IntegerField(
         _l("Move to place"), validators=[Optional(), NumberRange(min=1, max=10_000)]
     )

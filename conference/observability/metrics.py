@@ -148,7 +148,11 @@ class DatabaseCollector(Collector):
             sa.select(sa.func.count())
             .select_from(Notification)
             .join(User, User.id == Notification.user_id)
-            .where(Notification.emailed_at.is_(None), User.active.is_(True))
+            .where(
+                Notification.emailed_at.is_(None),
+                Notification.email_failed_at.is_(None),  # given up: listed for the administrator
+                User.active.is_(True),
+            )
         )
         yield GaugeMetricFamily(
             "conference_mail_waiting", "E-mails waiting to be sent.", value=waiting or 0

@@ -2,6 +2,7 @@
 only when the case is shared with that agency, and partners are shown only actions of cases they
 may open (on the home page, in My work, in reminders)."""
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -42,13 +43,16 @@ def world() -> World:
     return build_world()
 
 
+_SITTINGS = itertools.count()
+
+
 def sitting(world: World, case: Case) -> tuple[Meeting, Recommendation]:
     """A meeting in progress with the case on it and an adopted recommendation."""
     meeting = MeetingFactory(
         panel=world.panel,
         chair=world.users["chair"],
         secretary=world.users["secretary"],
-        starts_at=NOW,
+        starts_at=NOW + timedelta(minutes=next(_SITTINGS)),  # one sitting at a time
         status=MeetingStatus.IN_PROGRESS,
     )
     AttendanceFactory(meeting=meeting, user=world.users["chair"], status=AttendanceStatus.PRESENT)

@@ -1105,7 +1105,8 @@ def _history_story(
     steps.append((CaseStatus.OPEN, first.ends_at, opening))
     position = sittings.index(first)
     last = first
-    for number in [position + k * rng.randint(2, 5) for k in range(1, rng.randint(2, 5))]:
+    steps_ahead = [position + k * rng.randint(2, 5) for k in range(1, rng.randint(2, 5))]
+    for number in sorted(set(steps_ahead)):  # one report per case and sitting
         if number >= len(sittings):
             break
         _history_report(case, sittings[number], coordinator, rng)

@@ -2,7 +2,7 @@
 tests/statistics/test_figures.py). NOW is 24 November 2026; the panel is in Amsterdam."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from conference import models as m
 from conference.actions.models import ActionStatus, RagStatus
@@ -190,8 +190,11 @@ def build_statistics_world(panel: m.Panel | None = None, tag: str = "") -> Stati
         "elsewhere": case("x", date(2026, 2, 1), on=other, status=CaseStatus.OPEN),
     }
 
+    # A world built again on the same panel sits a few minutes later: one sitting at a time.
+    later = timedelta(minutes=int(tag) + 1 if tag.isdigit() else 0)
+
     def meeting(when: datetime, status: MeetingStatus, on: m.Panel = panel) -> m.Meeting:
-        return MeetingFactory(panel=on, starts_at=when, status=status)
+        return MeetingFactory(panel=on, starts_at=when + later, status=status)
 
     def item(
         sitting: m.Meeting, key: str, outcome: ItemOutcome | None, **extra: object

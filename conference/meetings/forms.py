@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -29,6 +30,7 @@ from conference.forms import enum_choices, enum_or_none, no_choice, optional_int
 from conference.meetings.models import (
     AttendanceStatus,
     AttendeeRole,
+    InvitationReply,
     ItemOutcome,
     RecommendationKind,
     Stance,
@@ -147,6 +149,26 @@ class PositionForm(FlaskForm):
     stance = SelectField(_l("Position"), choices=enum_choices(Stance), coerce=Stance)
     reason = StringField(
         _l("Reason (required for an objection)"), filters=[strip], validators=[Length(max=500)]
+    )
+
+
+class OwnPositionForm(FlaskForm):
+    """A member gives their own agency's position from the live page."""
+
+    stance = RadioField(_l("Your agency's position"), choices=enum_choices(Stance), coerce=Stance)
+    reason = StringField(
+        _l("Reason (needed for a reservation or an objection)"),
+        filters=[strip],
+        validators=[Length(max=500)],
+    )
+
+
+class ReplyForm(FlaskForm):
+    reply = RadioField(
+        _l("Will you be there?"), choices=enum_choices(InvitationReply), coerce=InvitationReply
+    )
+    deputy_id = SelectField(
+        _l("Your deputy, from your agency"), coerce=optional_int, validators=[Optional()]
     )
 
 

@@ -7,6 +7,7 @@ from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference.auth import permissions
 from conference.db import utcnow
 from conference.extensions import db
 from conference.forms import no_choice, options
@@ -39,11 +40,21 @@ def _position_forms(view: live_services.Live, sent: dict[int, Any]) -> dict[int,
 def _live_page(meeting: Meeting, status: int = 200, sent: dict[int, Any] | None = None) -> Any:
     now = utcnow()
     view = live_services.live_view(meeting, current_user, now)
+    shown = _position_forms(view, sent or {})
+    # A refused position whose form is no longer offered (the person left, the item moved on,
+    # the meeting closed) still says why.
+    refusals = [
+        str(error)
+        for rec_id, form in (sent or {}).items()
+        if rec_id not in shown
+        for error in [*form.form_errors, *(e for f in form for e in f.errors)]
+    ]
     page = render_template(
         "meetings/live.html",
         live=view,
         meeting=meeting,
-        position_forms=_position_forms(view, sent or {}),
+        position_forms=shown,
+        refusals=refusals,
         etag=live_services.fingerprint(meeting, current_user, now),
     )
     return page, status
@@ -83,8 +94,12 @@ def live_state(meeting_id: int) -> Any:
 
 
 def _open_recommendation(meeting: Meeting, recommendation_id: int) -> Recommendation:
+    """A recommendation of this meeting on a case the person may see (404 otherwise)."""
     recommendation = db.session.get(Recommendation, recommendation_id)
     if recommendation is None or recommendation.item.meeting_id != meeting.id:
+        abort(404)
+    case = recommendation.item.case
+    if case is None or not permissions.can_view_case(current_user, case):
         abort(404)
     return recommendation
 

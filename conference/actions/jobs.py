@@ -26,9 +26,9 @@ def action_reminders(now: datetime) -> int:
         .options(joinedload(Action.case).joinedload(Case.panel))
         .where(Action.status.in_(rules.OPEN_STATUSES))
     )
+    actions = [a for a in actions if a.owner_id is not None]
+    coming = queries.next_meetings({a.case for a in actions}, now)
     for action in actions:
-        if action.owner_id is None:
-            continue
         today = to_zone(now, action.case.panel.timezone).date()
         if rules.is_overdue(action.status, action.due_on, today):
             kind, key = NotificationKind.ACTION_OVERDUE, "action-overdue"
@@ -40,6 +40,7 @@ def action_reminders(now: datetime) -> int:
             title = f"Action on {action.case.reference} is due on {long_date(action.due_on)}."
         else:
             continue
+        meeting = coming.get(action.case_id)
         created += notify(
             action.owner_id,
             kind,
@@ -48,6 +49,8 @@ def action_reminders(now: datetime) -> int:
             dedupe_key=f"{key}:{action.id}:{today.isoformat()}",
             now=now,
             case_id=action.case_id,
+            # The meeting where it comes up: the e-mail links to the reply to its invitation.
+            meeting_id=meeting.id if meeting is not None else None,
             action_id=action.id,
         )
     return created

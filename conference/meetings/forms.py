@@ -167,8 +167,12 @@ class ReplyForm(FlaskForm):
     reply = RadioField(
         _l("Will you be there?"), choices=enum_choices(InvitationReply), coerce=InvitationReply
     )
+    # Checked by the service, which says whom one may send.
     deputy_id = SelectField(
-        _l("Your deputy, from your agency"), coerce=optional_int, validators=[Optional()]
+        _l("Your deputy, from your agency"),
+        coerce=optional_int,
+        validators=[Optional()],
+        validate_choice=False,
     )
 
 

@@ -25,10 +25,11 @@ def action_reminders(now: datetime) -> int:
         .join(Action.case)
         .options(joinedload(Action.case).joinedload(Case.panel))
         .where(Action.status.in_(rules.OPEN_STATUSES))
-    )
-    actions = [a for a in actions if a.owner_id is not None]
+    ).all()
     coming = queries.next_meetings({a.case for a in actions}, now)
     for action in actions:
+        if action.owner_id is None:
+            continue
         today = to_zone(now, action.case.panel.timezone).date()
         if rules.is_overdue(action.status, action.due_on, today):
             kind, key = NotificationKind.ACTION_OVERDUE, "action-overdue"

@@ -8,6 +8,7 @@ flushes. None commits: the entry point does, once.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -114,7 +115,7 @@ def fingerprint(meeting: Meeting, viewer: User, now: datetime) -> str:
         sa.or_(Attendance.left_at.is_(None), Attendance.left_at > now),
     )
 
-    def one(expression: sa.ColumnElement, *where: sa.ColumnElement) -> sa.ScalarSelect:
+    def one(expression: Any, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
         return sa.select(expression).where(*where).scalar_subquery()
 
     row = db.session.execute(

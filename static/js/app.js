@@ -57,4 +57,6 @@ const restoreFocus = () => {
   return focusOn(control || target);
 };
 
-document.addEventListener("DOMContentLoaded", restoreFocus);
+// On "load", not before: Chrome moves the focus back to the document while it scrolls to the
+// address's #fragment after the page is parsed.
+window.addEventListener("load", restoreFocus);

@@ -41,9 +41,11 @@ const follow = (part) => {
   let held = null;
   let stopped = false;
 
-  // Someone is in one of the part's forms: the news waits until they leave it.
+  // Someone is filling in one of the part's forms: the news waits until they leave it.
   const busy = () =>
-    [...part.querySelectorAll("form")].some((form) => form.contains(document.activeElement));
+    [...part.querySelectorAll("form[data-touched]")].some((form) =>
+      form.contains(document.activeElement),
+    );
   const touched = (event) => {
     const form = event.target.closest("form[data-live-form]");
     if (form) form.dataset.touched = "1";
@@ -63,8 +65,11 @@ const follow = (part) => {
       });
     } else {
       const typed = typedIn(part);
+      const focused = part.contains(document.activeElement) ? document.activeElement.id : "";
       part.innerHTML = html;
       putBack(part, typed);
+      const again = focused && document.getElementById(focused);
+      if (again) again.focus({ preventScroll: true }); // the same field, if it is still there
     }
     say(part.dataset.updatedText);
   };

@@ -263,9 +263,8 @@ class CurrentItem(Model):
 
     __tablename__ = "current_item"
 
-    meeting_id: Mapped[int] = internal(
-        sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
-    )
+    id: Mapped[int] = primary_key()
+    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"), unique=True)
     agenda_item_id: Mapped[int] = internal(sa.ForeignKey("agenda_item.id", ondelete="CASCADE"))
     since: Mapped[datetime] = internal()
     set_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))

@@ -24,6 +24,7 @@ depends_on = None
 
 def upgrade():
     op.create_table('current_item',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
     sa.Column('agenda_item_id', sa.Integer(), nullable=False),
     sa.Column('since', sa.DateTime(timezone=True), nullable=False),
@@ -31,7 +32,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_current_item_agenda_item_id_agenda_item'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_current_item_meeting_id_meeting'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['set_by_id'], ['user_account.id'], name=op.f('fk_current_item_set_by_id_user_account')),
-    sa.PrimaryKeyConstraint('meeting_id', name=op.f('pk_current_item'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_current_item')),
+    sa.UniqueConstraint('meeting_id', name=op.f('uq_current_item_meeting_id'))
     )
     op.create_table('minutes_comment',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -108,6 +108,9 @@ def test_a_member_follows_on_a_phone_and_gives_the_position_while_the_chair_move
     expect(chair.locator(f"#positions-{recommendation.id}")).to_contain_text(
         "POL agency: Agree with a reservation", timeout=SOON
     )
+    # On the phone the chair's item comes first; the agenda waits behind its button.
+    expect(chair.locator("#agenda-list")).to_be_hidden()
+    expect(chair.get_by_role("button", name="Agenda: all items")).to_be_visible()
     chair.get_by_role("link", name="Next").click()
     expect(now).to_contain_text(f"item 3, {world.cases['shared'].reference}", timeout=SOON)
     assert width(chair) <= 390

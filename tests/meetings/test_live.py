@@ -132,7 +132,8 @@ def test_the_live_page_follows_the_item_the_chair_opens(
     assert f"Now: item 2, {world.cases['plain'].reference}" in page
     # The secretary reading ahead moves nobody.
     browser(world.users["secretary"]).get(f"/meetings/{sitting.id}/items/{shared.id}")
-    assert db.session.get(CurrentItem, sitting.id).agenda_item_id == plain.id
+    current = db.session.scalars(sa.select(CurrentItem).where(CurrentItem.meeting_id == sitting.id))
+    assert current.one().agenda_item_id == plain.id
     chair.get(f"/meetings/{sitting.id}/items/{shared.id}")
     page = text(police.get(f"/meetings/{sitting.id}/live"))
     assert f"Now: item 3, {world.cases['shared'].reference}" in page

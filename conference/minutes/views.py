@@ -165,6 +165,7 @@ def _comments_context(
         "open_comments": [c for c in kept if c.answer is None],
         "comment_items": items,
         "may_comment": comments.may_comment(current_user, version),
+        "signs_as_chair": current_user.id == services.chair_id(version.meeting),
         "comment_form": comment_form,
         "answer_forms": {
             c.id: answer_forms.get(c.id) or _answer_form(c, version)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from conference.audit.services import record_event
 from conference.auth import permissions
@@ -146,3 +147,17 @@ def answer_comment(
     _audit(comment, "minutes.comment_answered", actor, now)
     db.session.flush()
     return comment
+
+
+def check_signing_over(version: MinutesVersion, *, chair: bool, confirmed: bool) -> None:
+    """The chair signs over comments still unanswered only on saying so."""
+    waiting = len(open_comments(version))
+    if chair and waiting and not confirmed:
+        raise DomainError(
+            ngettext(
+                "%(num)s comment is still open. Read it, or confirm that you sign regardless.",
+                "%(num)s comments are still open. Read them, or confirm that you sign regardless.",
+                waiting,
+            ),
+            field="despite_comments",
+        )

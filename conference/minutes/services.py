@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from conference.audit.services import record_event
 from conference.auth import permissions
@@ -25,7 +24,6 @@ from conference.formatting import to_zone
 from conference.meetings.models import AttendanceStatus, Meeting, MeetingStatus
 from conference.meetings.services.base import current_memberships
 from conference.minutes import archive, rules
-from conference.minutes.comments import open_comments
 from conference.minutes.models import (
     MinutesSignature,
     MinutesStatus,
@@ -159,15 +157,8 @@ def signatures_of(version: MinutesVersion) -> dict[str, Any]:
     )
 
 
-def sign(
-    version: MinutesVersion,
-    *,
-    actor: User,
-    now: datetime,
-    despite_open_comments: bool = False,
-) -> MinutesStatus:
+def sign(version: MinutesVersion, *, actor: User, now: datetime) -> MinutesStatus:
     """The chair signs, each core agency present co-signs; the last signature archives them.
-    The chair signs over comments still unanswered only on saying so.
 
     The signer has just proved who they are (`auth.services.reauthenticate`, with the sign-in
     throttle and audit); the archive is written in this same transaction, so a failed commit
@@ -177,17 +168,6 @@ def sign(
         raise InvalidTransitionError(_("Minutes are signed once they have been circulated."))
     if actor.id == chair_id(meeting):
         role, agency_id = SignatureRole.CHAIR, actor.agency_id
-        waiting = len(open_comments(version))
-        if waiting and not despite_open_comments:
-            raise DomainError(
-                ngettext(
-                    "%(num)s comment is still open. Read it, or confirm that you sign regardless.",
-                    "%(num)s comments are still open. Read them, or confirm that you sign "
-                    "regardless.",
-                    waiting,
-                ),
-                field="despite_comments",
-            )
     elif (
         actor.agency_id in core_present(meeting)
         and permissions.minutes_access(actor, meeting) == "full"

@@ -304,12 +304,7 @@ def sign(version_id: int) -> Any:
             )
     return post_form(
         form,
-        lambda: services.sign(
-            version,
-            actor=current_user,
-            now=utcnow(),
-            despite_open_comments=bool(form.despite_comments.data),
-        ),
+        lambda: _sign(version, confirmed=bool(form.despite_comments.data)),
         success=lambda status: (
             _("Signed. The minutes are complete and archived.")
             if status is MinutesStatus.ARCHIVED
@@ -318,6 +313,13 @@ def sign(version_id: int) -> Any:
         target=url_for("minutes.show", version_id=version.id),
         page=lambda status: _page(_load(version_id)[0], access, status, sign_form=form),
     )
+
+
+def _sign(version: MinutesVersion, *, confirmed: bool) -> MinutesStatus:
+    """Sign, the chair only once the open comments are read or knowingly signed over."""
+    is_chair = current_user.id == services.chair_id(version.meeting)
+    comments.check_signing_over(version, chair=is_chair, confirmed=confirmed)
+    return services.sign(version, actor=current_user, now=utcnow())
 
 
 def _refusal(locked_until: Any) -> str:

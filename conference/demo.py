@@ -47,6 +47,8 @@ from conference.meetings.models import (
     AgendaItemKind,
     Attendance,
     AttendanceStatus,
+    CurrentItem,
+    InvitationReply,
     ItemOutcome,
     Meeting,
     MeetingStatus,
@@ -734,6 +736,7 @@ def _meetings(world: World, panel_code: str, cases: list[Case]) -> None:
         past.append(meeting)
     if panel_code == RVT:
         _minutes(world, signed=past[0], awaiting=past[1])
+        _in_progress(world, panel, discussed[:2])
     upcoming = _new_meeting(world, panel, next_day, MeetingStatus.PLANNED)
     _progress_reports(world, upcoming, discussed)
     # The coming agenda: a draft for the chair of RVT to work on, already published for NVA.
@@ -741,6 +744,116 @@ def _meetings(world: World, panel_code: str, cases: list[Case]) -> None:
     build_agenda(upcoming, actor=chair, now=world.now)
     if panel_code != RVT:
         publish_agenda(upcoming, actor=chair, now=world.now)
+
+
+def _in_progress(world: World, panel: Panel, cases: list[Case]) -> None:
+    """A sitting going on now: opened, attendance taken from the replies, the action review and
+    one case decided, the chair on the next case with a recommendation open. Every agency
+    present has given its position but the police, so that `police@example.org` lands in it
+    and can give its own."""
+    started = world.now.replace(second=0, microsecond=0) - timedelta(minutes=45)
+    chair, secretary = world.user("chair"), world.user("secretary")
+    meeting = Meeting(
+        panel=panel,
+        starts_at=started,
+        ends_at=started + timedelta(hours=2),
+        place=panel.default_place,
+        chair=chair,
+        secretary=secretary,
+        status=MeetingStatus.IN_PROGRESS,
+        created_at=world.now - timedelta(days=20),
+        agenda_published_at=started - timedelta(days=5),
+        opened_at=started,
+    )
+    db.session.add(meeting)
+    members = [
+        u for u in world.users.values() if any(m.panel_id == panel.id for m in u.memberships)
+    ]
+    away = ("ngo@example.org", "health@example.org")
+    for user in members:
+        db.session.add(
+            Attendance(
+                meeting=meeting,
+                user_id=user.id,
+                agency_id=user.agency_id,
+                reply=InvitationReply.APOLOGIES
+                if user.email in away
+                else InvitationReply.ATTENDING,
+                replied_at=started - timedelta(days=2),
+                status=AttendanceStatus.APOLOGIES
+                if user.email in away
+                else AttendanceStatus.PRESENT,
+                confidentiality_acknowledged_at=None if user.email in away else started,
+            )
+        )
+    review = AgendaItem(
+        meeting=meeting,
+        kind=AgendaItemKind.ACTION_REVIEW,
+        title="Review of open actions from the last meeting",
+        position=1,
+        minutes_allocated=10,
+        outcome=ItemOutcome.DISCUSSED,
+    )
+    decided, current = (
+        AgendaItem(
+            meeting=meeting,
+            kind=AgendaItemKind.CASE,
+            case_id=case.id,
+            reasons=["review_due"],
+            position=position,
+            minutes_allocated=panel.minutes_review,
+        )
+        for position, case in enumerate(cases, start=2)
+    )
+    decided.outcome = ItemOutcome.DISCUSSED
+    decided.facts = "The coordinator reported that the first exit appointment was kept."
+    db.session.add_all([review, decided, current])
+    db.session.flush()
+    present = [u for u in members if u.email not in away]
+    speakers = {u.agency_id: u for u in reversed(present)}  # one person per agency
+    for item, text, waiting_for in (
+        (decided, "Continue the exit programme; review in three months.", None),
+        (current, "Refer to the youth mental health team with a guided first appointment.", "RPO"),
+    ):
+        recommendation = Recommendation(
+            agenda_item_id=item.id,
+            case_id=item.case_id,
+            kind=RecommendationKind.SERVICE_REFERRAL
+            if waiting_for
+            else RecommendationKind.SUPPORT_MEASURE,
+            text=text,
+            outcome=RecommendationOutcome.PENDING if waiting_for else RecommendationOutcome.ADOPTED,
+            decided_at=None if waiting_for else started + timedelta(minutes=25),
+            created_at=started + timedelta(minutes=15 if not waiting_for else 35),
+            created_by_id=chair.id,
+        )
+        db.session.add(recommendation)
+        db.session.flush()
+        for agency_id, speaker in speakers.items():
+            agency = db.session.get(Agency, agency_id)
+            if agency is None or agency.code == waiting_for:
+                continue
+            db.session.add(
+                Position(
+                    recommendation_id=recommendation.id,
+                    agency_id=agency_id,
+                    user_id=speaker.id,
+                    stance=Stance.AGREE,
+                    recorded_at=recommendation.created_at + timedelta(minutes=3),
+                    entered_by_id=speaker.id
+                    if speaker.email.startswith("prosecutor")
+                    else chair.id,
+                )
+            )
+    db.session.add(
+        CurrentItem(
+            meeting_id=meeting.id,
+            agenda_item_id=current.id,
+            since=started + timedelta(minutes=30),
+            set_by_id=chair.id,
+        )
+    )
+    db.session.flush()
 
 
 def _minutes(world: World, *, signed: Meeting, awaiting: Meeting) -> None:

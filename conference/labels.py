@@ -22,6 +22,7 @@ from conference.meetings.models import (
     AgendaChangeKind,
     AttendanceStatus,
     AttendeeRole,
+    InvitationReply,
     ItemOutcome,
     MeetingStatus,
     RecommendationKind,
@@ -29,7 +30,7 @@ from conference.meetings.models import (
     Stance,
 )
 from conference.meetings.rules import Reason
-from conference.minutes.models import MinutesStatus, SignatureRole
+from conference.minutes.models import CommentAnswer, MinutesStatus, SignatureRole
 from conference.notify.models import NotificationKind
 from conference.panels.models import AgencyTier, PanelRole
 
@@ -72,6 +73,9 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (MeetingStatus.CLOSED, _l("Closed")),
     (MeetingStatus.MINUTES_SIGNED, _l("Minutes signed")),
     (AttendanceStatus.INVITED, _l("Invited")),
+    (InvitationReply.ATTENDING, _l("Attending")),
+    (InvitationReply.APOLOGIES, _l("Sends apologies")),
+    (InvitationReply.DEPUTY, _l("Sends a deputy")),
     (AttendanceStatus.PRESENT, _l("Present")),
     (AttendanceStatus.APOLOGIES, _l("Apologies")),
     (AttendanceStatus.ABSENT, _l("Absent")),
@@ -112,11 +116,14 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (MinutesStatus.CIRCULATED, _l("Circulated for comments")),
     (MinutesStatus.SIGNED, _l("Signed")),
     (MinutesStatus.ARCHIVED, _l("Signed and archived")),
+    (CommentAnswer.TAKEN_IN, _l("Taken in")),
+    (CommentAnswer.NOT_TAKEN_IN, _l("Not taken in")),
     (SignatureRole.CHAIR, _l("Chair")),
     (SignatureRole.CO_SIGNER, _l("Co-signed for a core agency")),
     (AttendeeRole.MEMBER, _l("Member")),
     (AttendeeRole.OBSERVER, _l("Observer")),
     (Stance.AGREE, _l("Agree")),
+    (Stance.AGREE_WITH_RESERVATION, _l("Agree with a reservation")),
     (Stance.ABSTAIN, _l("Abstain")),
     (Stance.OBJECT, _l("Object")),
     (ItemOutcome.DISCUSSED, _l("Discussed")),

@@ -21,11 +21,17 @@ from conference.meetings.models import (
     AgendaItem,
     Attendance,
     ConflictDeclaration,
+    CurrentItem,
     Meeting,
     Position,
     Recommendation,
 )
-from conference.minutes.models import ArchivedFile, MinutesSignature, MinutesVersion
+from conference.minutes.models import (
+    ArchivedFile,
+    MinutesComment,
+    MinutesSignature,
+    MinutesVersion,
+)
 from conference.notify.models import JobLease, Notification
 from conference.panels.models import Membership, Panel, PanelAgency
 from conference.submissions import FormSubmission
@@ -47,11 +53,13 @@ __all__ = [
     "ConflictDeclaration",
     "ConsentRecord",
     "CoordinatorAssignment",
+    "CurrentItem",
     "FormSubmission",
     "Guardian",
     "JobLease",
     "Meeting",
     "Membership",
+    "MinutesComment",
     "MinutesSignature",
     "MinutesVersion",
     "Notification",

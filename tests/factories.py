@@ -320,6 +320,16 @@ class PositionFactory(Base):
     recorded_at = NOW
 
 
+class CurrentItemFactory(Base):
+    class Meta:
+        model = m.CurrentItem
+
+    item = factory.SubFactory(AgendaItemFactory)
+    meeting_id = factory.LazyAttribute(lambda o: o.item.meeting_id)
+    since = NOW
+    set_by_id = _user_id_factory()
+
+
 class ActionFactory(Base):
     class Meta:
         model = m.Action
@@ -426,6 +436,16 @@ class ArchivedFileFactory(Base):
     path = factory.Sequence(lambda n: f"P01/2026/minutes-{n}.pdf")
     sha256 = "0" * 64
     size_bytes = 1024
+    created_at = NOW
+
+
+class MinutesCommentFactory(Base):
+    class Meta:
+        model = m.MinutesComment
+
+    version = factory.SubFactory(MinutesVersionFactory)
+    author_id = _user_id_factory()
+    body = "Item 2 should say the school was told."
     created_at = NOW
 
 

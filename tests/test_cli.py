@@ -1,5 +1,7 @@
 """The command line: creating users, and the demo world."""
 
+import html
+
 import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
@@ -135,9 +137,11 @@ def test_the_demo_world_is_complete_and_loaded_once(app: Flask, client) -> None:
     riverton = db.session.scalars(
         sa.select(Meeting).join(Meeting.panel).where(Meeting.panel.has(code="RVT"))
     ).all()
-    # Two years of past sittings; of the last two, one with signed, archived minutes, one whose
-    # minutes await co-signatures.
-    past = sorted((m for m in riverton if m.starts_at < utcnow()), key=lambda m: m.starts_at)
+    # Two years of past sittings; of the last two held, one with signed, archived minutes, one
+    # whose minutes await co-signatures; and one in progress now.
+    started = sorted((m for m in riverton if m.starts_at < utcnow()), key=lambda m: m.starts_at)
+    assert [m.status.value for m in started].count("in_progress") == 1
+    past = [m for m in started if m.status.value != "in_progress"]
     assert len(past) > 45
     assert sorted(m.status.value for m in past[-2:]) == ["closed", "minutes_signed"]
     assert {m.status.value for m in past[:-2]} == {"minutes_signed"}
@@ -163,6 +167,19 @@ def test_the_demo_world_is_complete_and_loaded_once(app: Flask, client) -> None:
         }
         for name in names
     )
+
+    # The police officer lands in the sitting and can give the police's position.
+    client.post("/login", data={"email": "police@example.org", "password": DEMO_PASSWORD})
+    home = client.get("/").get_data(as_text=True)
+    assert "The Riverton Tri-Agency Safety Conference meeting is in progress." in html.unescape(
+        home
+    )
+    [live] = [m for m in riverton if m.status is MeetingStatus.IN_PROGRESS]
+    page = html.unescape(client.get(f"/meetings/{live.id}/live").get_data(as_text=True))
+    assert "Riverton Public Prosecutor: Agree" in page
+    assert "Waiting for: Riverton Police." in page
+    assert "Give my agency's position" in page
+    client.post("/logout")
 
     for account in DEMO_ACCOUNTS:
         response = client.post("/login", data={"email": account.email, "password": DEMO_PASSWORD})

@@ -26,7 +26,8 @@ def action_reminders(now: datetime) -> int:
         .join(Action.case)
         .options(joinedload(Action.case).joinedload(Case.panel))
         .where(Action.status.in_(rules.OPEN_STATUSES))
-    )
+    ).all()
+    coming = queries.next_meetings({a.case for a in actions}, now)
     for action in actions:
         # An owner who may not open the case (a partner whose share ended) is not told of it.
         owner = action.owner
@@ -43,6 +44,7 @@ def action_reminders(now: datetime) -> int:
             title = f"Action on {action.case.reference} is due on {long_date(action.due_on)}."
         else:
             continue
+        meeting = coming.get(action.case_id)
         created += notify(
             owner.id,
             kind,
@@ -51,6 +53,8 @@ def action_reminders(now: datetime) -> int:
             dedupe_key=f"{key}:{action.id}:{today.isoformat()}",
             now=now,
             case_id=action.case_id,
+            # The meeting where it comes up: the e-mail links to the reply to its invitation.
+            meeting_id=meeting.id if meeting is not None else None,
             action_id=action.id,
         )
     return created

@@ -160,6 +160,9 @@ def _recommendation(r: Recommendation) -> dict[str, Any]:
                 "agency_id": read_column(p, "agency_id"),
                 "stance": label(read_column(p, "stance")),
                 "reason": read_column(p, "reason"),
+                # The chair typed it in for someone present by phone.
+                "entered_by_chair": read_column(p, "entered_by_id")
+                not in (None, read_column(p, "user_id")),
             }
             for p in positions
         ],

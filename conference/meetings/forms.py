@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -30,6 +31,7 @@ from conference.forms import DateRule, enum_choices, enum_or_none, no_choice, op
 from conference.meetings.models import (
     AttendanceStatus,
     AttendeeRole,
+    InvitationReply,
     ItemOutcome,
     RecommendationKind,
     Stance,
@@ -153,6 +155,30 @@ class PositionForm(FlaskForm):
     stance = SelectField(_l("Position"), choices=enum_choices(Stance), coerce=Stance)
     reason = StringField(
         _l("Reason (required for an objection)"), filters=[strip], validators=[Length(max=500)]
+    )
+
+
+class OwnPositionForm(FlaskForm):
+    """A member gives their own agency's position from the live page."""
+
+    stance = RadioField(_l("Your agency's position"), choices=enum_choices(Stance), coerce=Stance)
+    reason = StringField(
+        _l("Reason (needed for a reservation or an objection)"),
+        filters=[strip],
+        validators=[Length(max=500)],
+    )
+
+
+class ReplyForm(FlaskForm):
+    reply = RadioField(
+        _l("Will you be there?"), choices=enum_choices(InvitationReply), coerce=InvitationReply
+    )
+    # Checked by the service, which says whom one may send.
+    deputy_id = SelectField(
+        _l("Your deputy, from your agency"),
+        coerce=optional_int,
+        validators=[Optional()],
+        validate_choice=False,
     )
 
 

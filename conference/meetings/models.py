@@ -28,6 +28,14 @@ class AttendanceStatus(enum.StrEnum):
     ABSENT = "absent"
 
 
+class InvitationReply(enum.StrEnum):
+    """What an invitee answers before the sitting."""
+
+    ATTENDING = "attending"
+    APOLOGIES = "apologies"
+    DEPUTY = "deputy"  # sends another member of the same agency in their place
+
+
 class AttendeeRole(enum.StrEnum):
     MEMBER = "member"
     OBSERVER = "observer"
@@ -64,6 +72,7 @@ class RecommendationOutcome(enum.StrEnum):
 
 class Stance(enum.StrEnum):
     AGREE = "agree"
+    AGREE_WITH_RESERVATION = "agree_with_reservation"  # agrees, and the minutes keep why not fully
     ABSTAIN = "abstain"
     OBJECT = "object"
 
@@ -119,10 +128,15 @@ class Attendance(Model):
     arrived_at: Mapped[datetime | None] = need_to_know()
     left_at: Mapped[datetime | None] = need_to_know()
     confidentiality_acknowledged_at: Mapped[datetime | None] = need_to_know()
+    # The invitee's own answer before the sitting; the chair's attendance starts from it.
+    reply: Mapped[InvitationReply | None] = need_to_know()
+    replied_at: Mapped[datetime | None] = internal()
+    deputy_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     agency: Mapped[Agency] = relationship()
+    deputy: Mapped[User | None] = relationship(foreign_keys=[deputy_id])
 
 
 class AgendaItem(Model):
@@ -230,6 +244,29 @@ class Position(Model):
     stance: Mapped[Stance] = need_to_know()
     reason: Mapped[str] = need_to_know(sa.Text, default="")
     recorded_at: Mapped[datetime] = internal()
+    # Who typed it in: the member from their own device, or the chair for someone present by
+    # phone (None on positions recorded before members gave their own).
+    entered_by_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="positions")
     agency: Mapped[Agency] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def entered_for(self) -> bool:
+        """Whether someone else (the chair) typed it in for the agency's representative."""
+        return self.entered_by_id is not None and self.entered_by_id != self.user_id
+
+
+class CurrentItem(Model):
+    """The item the chair is on during the sitting: the live page follows it."""
+
+    __tablename__ = "current_item"
+
+    id: Mapped[int] = primary_key()
+    meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"), unique=True)
+    agenda_item_id: Mapped[int] = internal(sa.ForeignKey("agenda_item.id", ondelete="CASCADE"))
+    since: Mapped[datetime] = internal()
+    set_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+
+    item: Mapped[AgendaItem] = relationship()

@@ -21,6 +21,7 @@ from conference.errors import DomainError
 from conference.meetings.models import (
     AgendaItemKind,
     AttendanceStatus,
+    InvitationReply,
     ItemOutcome,
     MeetingStatus,
     RecommendationOutcome,
@@ -448,9 +449,65 @@ def decide(
 
 
 def check_position(stance: Stance, reason: str) -> None:
-    """An objection must say why: the minutes record it and the panel must be able to answer it."""
+    """An objection must say why: the minutes record it and the panel must be able to answer it.
+    So must a reservation: the agency agrees, and the minutes keep on what condition."""
     if stance is Stance.OBJECT and not reason.strip():
         raise DomainError(str(_l("An objection needs a reason.")), field="reason")
+    if stance is Stance.AGREE_WITH_RESERVATION and not reason.strip():
+        raise DomainError(str(_l("Say what the reservation is.")), field="reason")
+
+
+# --- Replies to invitations -------------------------------------------------------------------
+
+
+class Reply(NamedTuple):
+    """One invitee's answer as the attendance list keeps it (reply None: not answered)."""
+
+    agency_id: int
+    reply: InvitationReply | None
+    deputy_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What the replies say about the quorum before the sitting."""
+
+    expected_agency_ids: frozenset[int]  # someone (or a deputy) is coming
+    unanswered_agency_ids: frozenset[int]  # core agencies nobody of which has answered
+    apologies_agency_ids: frozenset[int]  # core agencies that answered, and nobody comes
+
+    @property
+    def quorate(self) -> bool:
+        return not (self.unanswered_agency_ids or self.apologies_agency_ids)
+
+
+def forecast(core_agency_ids: Iterable[int], replies: Iterable[Reply]) -> Forecast:
+    """The quorum the replies promise: each core agency is coming, has not answered, or has
+    sent its apologies. A deputy counts for the agency that sends them."""
+    coming, answered = set(), set()
+    for r in replies:
+        if r.reply is not None:
+            answered.add(r.agency_id)
+        if r.reply is InvitationReply.ATTENDING or (
+            r.reply is InvitationReply.DEPUTY and r.deputy_id is not None
+        ):
+            coming.add(r.agency_id)
+    core = set(core_agency_ids)
+    return Forecast(
+        expected_agency_ids=frozenset(coming),
+        unanswered_agency_ids=frozenset(core - answered - coming),
+        apologies_agency_ids=frozenset((core & answered) - coming),
+    )
+
+
+def expected_status(status: AttendanceStatus, reply: InvitationReply | None) -> AttendanceStatus:
+    """Where the chair's attendance starts for someone not yet recorded: from their reply
+    (someone who sends a deputy is not coming themselves)."""
+    if status is not AttendanceStatus.INVITED or reply is None:
+        return status
+    if reply is InvitationReply.ATTENDING:
+        return AttendanceStatus.PRESENT
+    return AttendanceStatus.APOLOGIES
 
 
 FINAL_STATUSES = frozenset({MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED})

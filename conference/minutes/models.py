@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, relationship
 
+from conference.auth.models import User
 from conference.db import created_at, internal, need_to_know, primary_key
 from conference.extensions import Model
 from conference.meetings.models import Meeting
@@ -92,3 +93,32 @@ class ArchivedFile(Model):
     created_at: Mapped[datetime] = created_at()
 
     version: Mapped[MinutesVersion] = relationship(back_populates="files")
+
+
+class CommentAnswer(enum.StrEnum):
+    TAKEN_IN = "taken_in"  # the version was changed accordingly
+    NOT_TAKEN_IN = "not_taken_in"  # kept as it is, with the reason
+
+
+class MinutesComment(Model):
+    """A comment on a circulated version, on one item or on the whole, and the secretary's
+    answer. Kept with the version; never part of the minutes themselves."""
+
+    __tablename__ = "minutes_comment"
+
+    id: Mapped[int] = primary_key()
+    version_id: Mapped[int] = internal(
+        sa.ForeignKey("minutes_version.id", ondelete="CASCADE"), index=True
+    )
+    item_number: Mapped[int | None] = need_to_know()  # None: on the whole
+    author_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
+    body: Mapped[str] = need_to_know(sa.Text)
+    created_at: Mapped[datetime] = created_at()
+    answer: Mapped[CommentAnswer | None] = need_to_know()
+    answer_text: Mapped[str] = need_to_know(sa.Text, default="", server_default="")
+    answered_by_id: Mapped[int | None] = internal(sa.ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None] = internal()
+
+    version: Mapped[MinutesVersion] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference.audit.anchor import anchor_head
+from conference.audit.anchor import Anchor, anchor_head
 from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth import services as auth_services
@@ -26,10 +26,11 @@ from conference.documents.minutes import extract_agencies, extract_content, with
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.formatting import local_datetime
+from conference.forms import no_choice, options
 from conference.meetings.models import AttendanceStatus, Meeting
 from conference.meetings.services.base import record_document
-from conference.minutes import archive, forms, services
-from conference.minutes.models import MinutesStatus, MinutesVersion
+from conference.minutes import archive, comments, forms, services
+from conference.minutes.models import MinutesComment, MinutesStatus, MinutesVersion
 from conference.views import (
     apply_change,
     client_ip,
@@ -122,7 +123,105 @@ def _page(version: MinutesVersion, access: str, status: int = 200, **forms_in: A
         "amend_form": forms_in.get("amend_form") or forms.AmendForm(),
         "may_sign": _may_sign(version),
     }
+    if access == "full":  # comments are need-to-know: never with an extract
+        context |= _comments_context(version, can_manage, forms_in)
     return render_template("minutes/show.html", **context), status
+
+
+def _item_choices(version: MinutesVersion) -> list[Any]:
+    whole = no_choice(_("The minutes as a whole"))
+    return [
+        whole,
+        *options(
+            (i["number"], f"{i['number']}. {i.get('reference') or i.get('title', '')}")
+            for i in version.content.get("items", [])
+        ),
+    ]
+
+
+def _answer_form(comment: MinutesComment, version: MinutesVersion) -> forms.AnswerForm:
+    form = forms.AnswerForm(prefix=f"answer{comment.id}")
+    if not form.is_submitted():
+        item = next(
+            (i for i in version.content.get("items", []) if i["number"] == comment.item_number),
+            None,
+        )
+        if item is not None and item.get("kind") == "case":
+            form.facts.data, form.assessment.data = item.get("facts", ""), item.get("assessment")
+    return form
+
+
+def _comments_context(
+    version: MinutesVersion, can_manage: bool, forms_in: dict[str, Any]
+) -> dict[str, Any]:
+    """The comments on the version, the form to add one, and the secretary's answer forms."""
+    kept = comments.comments_of(version)
+    comment_form = forms_in.get("comment_form") or forms.CommentForm(prefix="comment")
+    comment_form.item_number.choices = _item_choices(version)
+    answering = can_manage and version.status is MinutesStatus.CIRCULATED
+    answer_forms = forms_in.get("answer_forms", {})
+    items = {i["number"]: i for i in version.content.get("items", [])}
+    return {
+        "comments": kept,
+        "open_comments": [c for c in kept if c.answer is None],
+        "comment_items": items,
+        "may_comment": comments.may_comment(current_user, version),
+        "signs_as_chair": current_user.id == services.chair_id(version.meeting),
+        "comment_form": comment_form,
+        "answer_forms": {
+            c.id: answer_forms.get(c.id) or _answer_form(c, version)
+            for c in kept
+            if answering and c.answer is None
+        },
+    }
+
+
+@bp.route("/minutes/<int:version_id>/comments", methods=["POST"])
+def comment(version_id: int) -> Any:
+    version, access = _load(version_id)
+    form = forms.CommentForm(prefix="comment")
+    form.item_number.choices = _item_choices(version)
+    return post_form(
+        form,
+        lambda: comments.add_comment(
+            version,
+            item_number=form.item_number.data,
+            body=form.body.data or "",
+            actor=current_user,
+            now=utcnow(),
+        ),
+        success=_("Your comment was sent to the secretary."),
+        target=lambda made: url_for(
+            "minutes.show", version_id=version.id, _anchor=f"comment-{made.id}"
+        ),
+        page=lambda status: _page(version, access, status, comment_form=form),
+    )
+
+
+@bp.route("/minutes/<int:version_id>/comments/<int:comment_id>/answer", methods=["POST"])
+def answer(version_id: int, comment_id: int) -> Any:
+    version, access = _load(version_id)
+    if not permissions.can_manage_minutes(current_user, version.meeting):
+        abort(403)
+    remark = db.session.get(MinutesComment, comment_id)
+    if remark is None or remark.version_id != version.id:
+        abort(404)
+    form = forms.AnswerForm(prefix=f"answer{remark.id}")
+    return post_form(
+        form,
+        lambda: comments.answer_comment(
+            remark,
+            answer=form.answer.data,
+            text=form.text.data or "",
+            facts=form.facts.data,
+            assessment=form.assessment.data,
+            actor=current_user,
+            now=utcnow(),
+        ),
+        success=_("The comment was answered."),
+        target=url_for("minutes.show", version_id=version.id, _anchor=f"comment-{remark.id}"),
+        page=lambda status: _page(version, access, status, answer_forms={remark.id: form}),
+    )
 
 
 def _versions(meeting: Meeting) -> list[MinutesVersion]:
@@ -213,7 +312,7 @@ def sign(version_id: int) -> Any:
             )
     return post_form(
         form,
-        lambda: services.sign(version, actor=current_user, now=utcnow(), anchor=anchor),
+        lambda: _sign(version, confirmed=bool(form.despite_comments.data), anchor=anchor),
         success=lambda status: (
             _("Signed. The minutes are complete and archived.")
             if status is MinutesStatus.ARCHIVED
@@ -222,6 +321,13 @@ def sign(version_id: int) -> Any:
         target=url_for("minutes.show", version_id=version.id),
         page=lambda status: _page(_load(version_id)[0], access, status, sign_form=form),
     )
+
+
+def _sign(version: MinutesVersion, *, confirmed: bool, anchor: Anchor | None) -> MinutesStatus:
+    """Sign, the chair only once the open comments are read or knowingly signed over."""
+    is_chair = current_user.id == services.chair_id(version.meeting)
+    comments.check_signing_over(version, chair=is_chair, confirmed=confirmed)
+    return services.sign(version, actor=current_user, now=utcnow(), anchor=anchor)
 
 
 def _refusal(locked_until: Any) -> str:

@@ -18,6 +18,9 @@ from conference.notify.models import Notification, NotificationKind
 
 log = logging.getLogger(__name__)
 
+# Reminders about an action name the meeting where it comes up: the e-mail links to the reply.
+REPLY_LINK_KINDS = frozenset({NotificationKind.ACTION_DUE, NotificationKind.ACTION_OVERDUE})
+
 
 def notify(
     user_id: int,
@@ -83,6 +86,12 @@ def deliver_email(now: datetime, limit: int = 200) -> int:
     base = current_app.config["PUBLIC_URL"].rstrip("/")
     sent = 0
     for notification, address in pending:
+        reply = ""
+        if notification.kind in REPLY_LINK_KINDS and notification.meeting_id is not None:
+            reply = (
+                "Will you be at the meeting where it comes up? Reply to the invitation: "
+                f"{base}/meetings/{notification.meeting_id}/reply\n\n"
+            )
         try:
             send_mail(
                 to=address,
@@ -90,6 +99,7 @@ def deliver_email(now: datetime, limit: int = 200) -> int:
                 body=(
                     f"{notification.title}\n\n"
                     f"Open it in Case Conference: {base}{notification.link}\n\n"
+                    f"{reply}"
                     "This message holds no personal details; sign in to read more.\n"
                 ),
             )

@@ -30,6 +30,7 @@ from tests.factories import (
     AgendaItemFactory,
     AttendanceFactory,
     MeetingFactory,
+    MinutesCommentFactory,
     MinutesVersionFactory,
     NotificationFactory,
     PanelAgencyFactory,
@@ -88,6 +89,7 @@ class Objects:
     service_referral: int
     notification: int
     minutes: int
+    comment: int
     agency: int
     bystander: int
 
@@ -147,6 +149,8 @@ def build() -> tuple[Objects, dict[str, User]]:
         circulated_at=NOW,
     )
 
+    comment = MinutesCommentFactory(version=minutes, author_id=users["police"].id, item_number=1)
+
     service = ServiceFactory(panel_id=panel.id)
     service_referral = ServiceReferralFactory(case=case, service=service)
     notification = NotificationFactory(user_id=users["chair"].id)
@@ -165,6 +169,7 @@ def build() -> tuple[Objects, dict[str, User]]:
         service_referral=service_referral.id,
         notification=notification.id,
         minutes=minutes.id,
+        comment=comment.id,
         agency=users["ngo"].agency_id,
         bystander=users["former"].id,
     )
@@ -296,6 +301,16 @@ EXPECTED: dict[str, Row] = {
     "meetings.referral_step": post(
         lambda o: f"{_item(o)}/referrals/{o.service_referral}/step", LEADS
     ),
+    # The chair's view fetches the positions as they arrive.
+    "meetings.item_positions": get(lambda o: f"{_item(o)}/positions", LEADS),
+    # The live meeting: every member of the panel; the position on a case only by those who
+    # see the case (partners with a share, the coordinator); the reply by those invited.
+    "meetings.live": get(lambda o: f"{_meeting(o)}/live", PANEL),
+    "meetings.live_state": get(lambda o: f"{_meeting(o)}/live/state", PANEL),
+    "meetings.give_position": post(
+        lambda o: f"{_meeting(o)}/live/recommendations/{o.recommendation}/position", SEES_CASE
+    ),
+    "meetings.reply": get(lambda o: f"{_meeting(o)}/reply", frozenset({"chair"})),
     # Circulated minutes: for the full members who were present (partners read extracts of
     # signed minutes only).
     "minutes.for_meeting": get(lambda o: f"/meetings/{o.held_meeting}/minutes", FULL),
@@ -309,6 +324,9 @@ EXPECTED: dict[str, Row] = {
     "minutes.correct": post(lambda o: f"/minutes/{o.minutes}/items/1", LEADS),
     "minutes.sign": post(lambda o: f"/minutes/{o.minutes}/sign", FULL),
     "minutes.amend": post(lambda o: f"/minutes/{o.minutes}/amend", LEADS),
+    # Comments on the circulated draft: those it went to; answers: the chair and secretary.
+    "minutes.comment": post(lambda o: f"/minutes/{o.minutes}/comments", FULL),
+    "minutes.answer": post(lambda o: f"/minutes/{o.minutes}/comments/{o.comment}/answer", LEADS),
 }
 
 

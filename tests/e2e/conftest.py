@@ -67,8 +67,10 @@ def open_as(browser: Browser, live_server: str) -> Iterator:
     """`open_as(user)` gives a signed-in page in a browser context of its own."""
     contexts = []
 
-    def _open(user, password: str) -> Page:  # type: ignore[no-untyped-def]
-        context = browser.new_context(base_url=live_server, accept_downloads=True)
+    def _open(user, password: str, **context_options) -> Page:  # type: ignore[no-untyped-def]
+        context = browser.new_context(
+            base_url=live_server, accept_downloads=True, **context_options
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -82,6 +84,10 @@ def open_as(browser: Browser, live_server: str) -> Iterator:
     yield _open
     for context in contexts:
         context.close()
+
+
+# A phone's screen (an iPhone 12-15 in portrait), with touch.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -13,7 +13,7 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.meetings.models import AttendanceStatus, MeetingStatus
 from conference.minutes import services as minutes_services
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import PHONE, screenshot
 from tests.factories import (
     TEST_PASSWORD,
     ActionFactory,
@@ -110,6 +110,8 @@ def main_pages(world: World) -> list[tuple[str, str, str]]:
         ("chair", f"/meetings/{running.id}", "meeting"),
         ("chair", f"/meetings/{running.id}/agenda", "agenda"),
         ("chair", f"/meetings/{running.id}/items/{item}", "chairs-view"),
+        ("police", f"/meetings/{running.id}/live", "live"),
+        ("police", f"/meetings/{running.id}/reply", "reply"),
         ("secretary", f"/meetings/{done.id}/minutes", "minutes"),
         ("chair", "/my-work", "my-work"),
         ("chair", "/panels/RVT/statistics", "statistics"),
@@ -146,7 +148,54 @@ def test_every_form_control_can_be_reached_by_keyboard(world: World, open_as) ->
             """() => [...document.querySelectorAll(
                     'main input, main select, main textarea, main button')]
                 .filter(el => el.type !== 'hidden' && !el.disabled)
+                .filter(el => getComputedStyle(el).display !== 'none')  // not for this screen
                 .filter(el => el.tabIndex < 0 || el.offsetParent === null)
                 .map(el => el.name || el.id || el.outerHTML.slice(0, 60))"""
         )
         assert unreachable == [], path
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_every_main_page_fits_the_screen_and_has_no_serious_violation_at_each_size(
+    world: World, open_as, size: str
+) -> None:
+    """The scans again at 390 px: nothing wider than a phone, the menu behind its button."""
+    options = PHONE if size == "phone" else {}
+    pages: dict[str, Page] = {}
+    problems, too_wide = {}, {}
+    for user_key, path, _name in main_pages(world):
+        if user_key not in pages:
+            pages[user_key] = open_as(world.users[user_key], TEST_PASSWORD, **options)
+        page = pages[user_key]
+        response = page.goto(path)
+        assert response is not None
+        assert response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        viewport = page.viewport_size or {"width": 0}
+        if width > viewport["width"]:
+            too_wide[path] = width
+        found = serious_violations(page)
+        if found:
+            problems[path] = found
+        if size == "phone":
+            # The navigation waits behind the menu button and takes one line.
+            expect(page.get_by_role("button", name="Menu")).to_be_visible()
+            assert page.evaluate("document.querySelector('header').offsetHeight") < 80
+    assert too_wide == {}
+    assert problems == {}
+
+
+def test_every_control_shows_a_visible_focus_ring(world: World, open_as) -> None:
+    """WCAG 2.2 2.4.11/2.4.13: a control reached by keyboard wears a solid 3 px ring."""
+    page = open_as(world.users["chair"], TEST_PASSWORD)
+    page.goto(f"/meetings/{world.running.id}/items/{world.running.items[0].id}")  # type: ignore[attr-defined]
+    rings = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        style = page.evaluate(
+            """() => { const el = document.activeElement; const s = getComputedStyle(el);
+                return [el.tagName, s.outlineStyle, s.outlineWidth]; }"""
+        )
+        if style[0] != "BODY":
+            rings.add((style[1], style[2]))
+    assert rings == {("solid", "3px")}

@@ -4,6 +4,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from conference.extensions import db
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -21,8 +22,8 @@ def test_enrol_then_sign_in_with_password_and_code(live_server: str, open_as) ->
     assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
     page.fill("#code", pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on").click()
-    codes = page.get_by_role("list", name="Recovery codes").locator("li").all_inner_texts()
-    assert len(codes) == 10
+    listed = page.get_by_role("list", name="Recovery codes").locator("li")
+    expect(listed).to_have_count(10)  # waits for the page after "Turn on"
     page.get_by_role("button", name="Sign out").click()
 
     page.fill("#email", user.email)

@@ -311,7 +311,9 @@ def test_a_changed_or_missing_archived_file_is_refused_with_a_message_never_a_50
     assert response.status_code == 409
     assert "archived copy is missing" in response.get_data(as_text=True)
     refused = db.session.scalars(
-        sa.select(AuditEvent.detail).where(AuditEvent.action == "minutes.archive_check_failed")
+        sa.select(AuditEvent.detail)
+        .where(AuditEvent.action == "minutes.archive_check_failed")
+        .order_by(AuditEvent.id)  # in the order they happened, on any database
     ).all()
     assert [d["what"] for d in refused] == ["changed", "missing"]
 

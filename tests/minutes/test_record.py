@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
@@ -171,6 +171,9 @@ def _positions(client: FlaskClient, world: World, meeting: Meeting) -> None:
     )
     for recommendation, objector in ((adopt, None), (block, "police")):
         for key in ("chair", "police", "prosecutor", "social"):
+            if recommendation is block and key == "prosecutor":
+                _own_position(world, meeting, recommendation, key)  # from their own device
+                continue
             stance = "object" if key == objector else "agree"
             _ok(
                 client.post(
@@ -185,6 +188,22 @@ def _positions(client: FlaskClient, world: World, meeting: Meeting) -> None:
                     },
                 )
             )
+
+
+def _own_position(world: World, meeting: Meeting, recommendation: Recommendation, key: str) -> None:
+    """A member gives their agency's position on the live page, signed in on their own."""
+    member = current_app.test_client()
+    _ok(member.post("/login", data={"email": world.users[key].email, "password": TEST_PASSWORD}))
+    prefix = f"own{recommendation.id}"
+    _ok(
+        member.post(
+            f"/meetings/{meeting.id}/live/recommendations/{recommendation.id}/position",
+            data={
+                f"{prefix}-stance": "agree_with_reservation",
+                f"{prefix}-reason": "Only with a review in three months.",
+            },
+        )
+    )
 
 
 def _decide(client: FlaskClient, world: World, meeting: Meeting) -> None:
@@ -308,7 +327,16 @@ SITTING: dict[str, tuple[Drive, list[str]]] = {
         ["Threats posted online twice.", "Escalating rhetoric.", "Plan agreed for next year."],
     ),
     "meetings.add_recommendation": (_recommend, ["Refer to the exit programme."]),
-    "meetings.record_position": (_positions, ["Not proportionate yet."]),
+    # The chair enters positions for those present by phone; a member gives theirs on the live
+    # page (meetings.give_position): both reach the minutes.
+    "meetings.record_position": (
+        _positions,
+        [
+            "Not proportionate yet.",
+            "entered by the chair",
+            "Agree with a reservation (Only with a review in three months.)",
+        ],
+    ),
     "meetings.decide": (_decide, ["Not adopted"]),
     "meetings.change_case_status": (_status, ["Case status: Referred → Open"]),
     "meetings.name_coordinator": (

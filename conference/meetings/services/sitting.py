@@ -287,15 +287,18 @@ def record_position(
     actor: User,
     now: datetime,
 ) -> Position:
-    """An agency's position, given by one of its people in the room (a member for themselves,
-    or the chair or secretary writing down what was said)."""
+    """An agency's position, given by one of its people in the room: a member for themselves
+    from their own device, or the chair or secretary writing down what someone present by phone
+    said. The record keeps who typed it in."""
     item = recommendation.item
     meeting = item.meeting
-    check_in_session(meeting)
     if actor.id != speaker.id:
         check_manage(meeting, actor)
     elif not permissions.can_view_meeting(actor, meeting):
         raise ForbiddenError(_("You are not on this panel."))
+    elif item.case is None or not permissions.can_view_case(actor, item.case):
+        raise ForbiddenError(_("This item is not shared with your organisation."))
+    check_in_session(meeting)
     if recommendation.outcome is not RecommendationOutcome.PENDING:
         raise InvalidTransitionError(_("This recommendation has been decided."))
     if not any(p.user_id == speaker.id and rules.in_room(p, now) for p in presence_of(meeting)):
@@ -319,6 +322,7 @@ def record_position(
     position.stance = stance
     position.reason = reason.strip()
     position.recorded_at = now
+    position.entered_by_id = actor.id
     record_event(
         "recommendation.position_recorded",
         actor=actor,
@@ -326,7 +330,11 @@ def record_position(
         object_type="recommendation",
         object_id=recommendation.id,
         panel_id=meeting.panel_id,
-        detail={"agency_id": speaker.agency_id, "stance": stance.value},
+        detail={
+            "agency_id": speaker.agency_id,
+            "stance": stance.value,
+            "entered_for": actor.id != speaker.id,
+        },
     )
     db.session.flush()
     return position

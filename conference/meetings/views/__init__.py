@@ -29,4 +29,4 @@ def load_managed_meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
-from conference.meetings.views import agenda, scheduling, sitting  # noqa: E402, F401 - routes
+from conference.meetings.views import agenda, live, scheduling, sitting  # noqa: E402, F401 - routes

@@ -20,6 +20,7 @@ from conference.meetings.models import (
     AttendanceStatus,
 )
 from conference.meetings.services import base, scheduling
+from conference.meetings.services import live as live_services
 from conference.meetings.services import sitting as sitting_services
 from conference.meetings.views import bp, load_managed_meeting, load_meeting
 from conference.panels.models import Panel, PanelRole
@@ -141,6 +142,9 @@ def show(meeting_id: int) -> Any:
         can_manage=permissions.can_manage_meeting(current_user, meeting),
         editable=not rules.record_is_final(meeting.status),
         attendance_statuses=list(AttendanceStatus),
+        expected_status=rules.expected_status,
+        forecast=live_services.reply_forecast(meeting),
+        own=live_services.own_invitation(meeting, current_user),
     )
 
 

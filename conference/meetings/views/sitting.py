@@ -33,6 +33,7 @@ from conference.labels import label
 from conference.meetings import forms, queries, rules
 from conference.meetings.models import AgendaItem, Attendance, Meeting, Recommendation
 from conference.meetings.services import base
+from conference.meetings.services import live as live_services
 from conference.meetings.services import sitting as sitting_services
 from conference.meetings.views import bp, load_managed_meeting
 from conference.views import (
@@ -124,7 +125,8 @@ def _presence_form(entry: Attendance, meeting: Meeting) -> forms.PresenceForm:
     form = forms.PresenceForm(prefix=f"p{entry.id}")
     if not form.is_submitted():
         zone = meeting.panel.timezone
-        form.status.data, form.role.data = entry.status, entry.role
+        form.status.data = rules.expected_status(entry.status, entry.reply)  # from the reply
+        form.role.data = entry.role
         form.arrived.data = to_zone(entry.arrived_at, zone).time() if entry.arrived_at else None
         form.left.data = to_zone(entry.left_at, zone).time() if entry.left_at else None
         form.acknowledged.data = entry.confidentiality_acknowledged_at is not None
@@ -282,6 +284,7 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
         "recommendation_form": recommendation_form,
         "conflict_form": conflict_form,
         "position_forms": position_forms,
+        "live_etag": live_services.fingerprint(meeting, current_user, now),
     }
     if case is not None:
         coordinator_form = forms_in.get("coordinator_form") or forms.CoordinatorForm(prefix="coord")
@@ -348,7 +351,13 @@ def _crime_suspected(case: Any) -> bool | None:
 @bp.route("/<int:meeting_id>/items/<int:item_id>")
 def sitting(meeting_id: int, item_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
-    return _sitting_page(meeting, _load_item(meeting, item_id))
+    item = _load_item(meeting, item_id)
+    if sitting_services.in_session(meeting) and live_services.leads_the_sitting(
+        meeting, current_user
+    ):
+        # The chair on this item: the live page of every member moves to it.
+        live_services.take_up_item(meeting, item, actor=current_user, now=utcnow())
+    return _sitting_page(meeting, item)
 
 
 def _on_item(meeting: Meeting, item: AgendaItem, anchor: str | None = None) -> str:

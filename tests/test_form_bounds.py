@@ -72,6 +72,11 @@ TARGETS: dict[str, sa.Column[Any] | None] = {
     "CorrectItemForm.assessment": None,
     "PanelSettingsForm.default_place": m.Panel.__table__.c.default_place,
     "PanelSettingsForm.confidentiality_statement": m.Panel.__table__.c.confidentiality_statement,
+    "OwnPositionForm.reason": m.Position.__table__.c.reason,
+    "CommentForm.body": m.MinutesComment.__table__.c.body,
+    "AnswerForm.text": m.MinutesComment.__table__.c.answer_text,
+    "AnswerForm.facts": None,  # into the draft's content (JSON), bounded like ItemForm's
+    "AnswerForm.assessment": None,
 }
 
 

@@ -33,7 +33,7 @@ from werkzeug.exceptions import (
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from conference import observability
+from conference import languages, observability
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from conference.observability import SESSIONLESS_ENDPOINTS
@@ -44,11 +44,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Endpoints reachable without signing in; everything else is denied by default.
 PUBLIC_ENDPOINTS = frozenset(
-    {"auth.login", "auth.second_factor", "static", "bootstrap.static"} | SESSIONLESS_ENDPOINTS
+    {"auth.login", "auth.second_factor", "languages.choose", "static", "bootstrap.static"}
+    | SESSIONLESS_ENDPOINTS
 )
 
 # What a signed-in person who must enrol a second factor may still do before enrolling.
-ENROLMENT_ENDPOINTS = frozenset({"auth.mfa_setup", "auth.logout", "static", "bootstrap.static"})
+ENROLMENT_ENDPOINTS = frozenset(
+    {"auth.mfa_setup", "auth.logout", "languages.choose", "static", "bootstrap.static"}
+)
 
 # The session's last activity is written at most this often (seconds), not on every request.
 TOUCH_EVERY = 60
@@ -119,7 +122,8 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     install_redaction(app.logger)
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=languages.select_locale)
+    languages.init_app(app)
     bootstrap.init_app(app)
 
     from conference import models  # noqa: F401 - the complete metadata

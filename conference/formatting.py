@@ -46,3 +46,16 @@ def long_date(value: date | None) -> str:
 def weekday_name(weekday: int) -> str:
     """The name of a weekday (0 = Monday) in the reader's language."""
     return str(get_day_names("wide", locale=get_locale())[weekday])
+
+
+class LazyDate:
+    """A date written out when it is read, in the language of that moment: a notification's
+    text is made once for its recipient, in their language."""
+
+    def __init__(self, value: date | datetime, timezone: str | None = None) -> None:
+        self.value, self.timezone = value, timezone
+
+    def __str__(self) -> str:
+        if isinstance(self.value, datetime):
+            return local_date(self.value, self.timezone or "UTC")
+        return long_date(self.value)

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.pool import NullPool
 
 from conference import create_app
 from conference.extensions import db as _db
-from config import database_url
+from config import CONFIGS, database_url
 from tests.factories import TEST_PASSWORD
 
 
@@ -40,10 +41,17 @@ class IsolatedRequestClient(FlaskClient):
 _MADE: list[Flask] = []
 
 
-def make_app(**overrides: Any) -> Flask:
+def make_app(*, pooled: bool = False, **overrides: Any) -> Flask:
     """A testing app whose client isolates requests; one made in a test has its database
-    connections closed when the test ends."""
+    connections closed when the test ends.
+
+    Only the session's app keeps a pool: the others close each connection as soon as it is
+    handed back, so none is left open in a pool for the garbage collector to find later (on
+    PostgreSQL a ResourceWarning in whichever test happens to run then)."""
     overrides.setdefault("EXPORTS_DIR", tempfile.mkdtemp(prefix="conference-exports-"))
+    if not pooled:
+        options = {**CONFIGS["testing"].SQLALCHEMY_ENGINE_OPTIONS, "poolclass": NullPool}
+        overrides.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     app = create_app("testing", **overrides)
     app.test_client_class = IsolatedRequestClient
     _MADE.append(app)
@@ -82,6 +90,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
     app = make_app(
+        pooled=True,
         SQLALCHEMY_DATABASE_URI=database_url(url),
         EXPORTS_DIR=str(tmp_path_factory.mktemp("exports")),
     )

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from conference.actions import queries, rules
@@ -11,7 +12,7 @@ from conference.actions.models import Action
 from conference.auth import permissions
 from conference.cases.models import Case
 from conference.extensions import db
-from conference.formatting import long_date, to_zone
+from conference.formatting import LazyDate, to_zone
 from conference.meetings.models import AgendaItem, AgendaItemKind, Meeting, MeetingStatus
 from conference.notify.models import NotificationKind
 from conference.notify.services import notify
@@ -36,12 +37,18 @@ def action_reminders(now: datetime) -> int:
         today = to_zone(now, action.case.panel.timezone).date()
         if rules.is_overdue(action.status, action.due_on, today):
             kind, key = NotificationKind.ACTION_OVERDUE, "action-overdue"
-            title = (
-                f"Action on {action.case.reference} is overdue (due {long_date(action.due_on)})."
+            title = _l(
+                "Action on %(reference)s is overdue (due %(date)s).",
+                reference=action.case.reference,
+                date=LazyDate(action.due_on),
             )
         elif action.due_on <= today + timedelta(days=soon_days):
             kind, key = NotificationKind.ACTION_DUE, "action-due"
-            title = f"Action on {action.case.reference} is due on {long_date(action.due_on)}."
+            title = _l(
+                "Action on %(reference)s is due on %(date)s.",
+                reference=action.case.reference,
+                date=LazyDate(action.due_on),
+            )
         else:
             continue
         meeting = coming.get(action.case_id)
@@ -97,7 +104,11 @@ def report_requests(now: datetime) -> int:
             created += notify(
                 case.coordinator_id,
                 NotificationKind.REPORT_REQUESTED,
-                f"Progress report on {case.reference} due {long_date(due_on)}.",
+                _l(
+                    "Progress report on %(reference)s due %(date)s.",
+                    reference=case.reference,
+                    date=LazyDate(due_on),
+                ),
                 link=link,
                 dedupe_key=f"report-request:{meeting.id}:{case.id}",
                 now=now,
@@ -108,7 +119,11 @@ def report_requests(now: datetime) -> int:
                 created += notify(
                     case.coordinator_id,
                     NotificationKind.REPORT_LATE,
-                    f"Progress report on {case.reference} is late (was due {long_date(due_on)}).",
+                    _l(
+                        "Progress report on %(reference)s is late (was due %(date)s).",
+                        reference=case.reference,
+                        date=LazyDate(due_on),
+                    ),
                     link=link,
                     dedupe_key=f"report-late:{meeting.id}:{case.id}:{today.isoformat()}",
                     now=now,

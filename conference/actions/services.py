@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference.actions import rules
 from conference.actions.models import Action, ActionStatus, ActionUpdate, ProgressReport, RagStatus
@@ -78,7 +79,7 @@ def add_action(
         notify(
             owner.id,
             NotificationKind.ACTION_ASSIGNED,
-            _("You own a new action on case %(reference)s.", reference=case.reference),
+            _l("You own a new action on case %(reference)s.", reference=case.reference),
             link=f"/actions/{action.id}",
             case_id=case.id,
             action_id=action.id,

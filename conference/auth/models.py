@@ -68,6 +68,8 @@ class User(UserMixin, Model):
     mfa_enabled_at: Mapped[datetime | None] = internal()
     totp_last_step: Mapped[int | None] = internal()
     password_changed_at: Mapped[datetime | None] = internal()
+    # The language the user reads the app in; None: the browser's, else the panel's.
+    locale: Mapped[str | None] = internal(sa.String(8))
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     memberships: Mapped[list["Membership"]] = relationship(

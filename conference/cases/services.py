@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from conference.audit.services import record_event
 from conference.auth import permissions
@@ -796,7 +797,7 @@ def assign_coordinator(
     notify(
         coordinator.id,
         NotificationKind.COORDINATOR_ASSIGNED,
-        f"You now coordinate case {case.reference}.",
+        _l("You now coordinate case %(reference)s.", reference=case.reference),
         link=f"/cases/{case.reference}",
         case_id=case.id,
         dedupe_key=f"coordinator:{case.id}:{coordinator.id}:{now.isoformat()}",

@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from conference.extensions import db
-from conference.formatting import local_date
+from conference.formatting import LazyDate
 from conference.meetings.models import Meeting, MeetingStatus
 from conference.meetings.services import agenda as agenda_services
 from conference.meetings.services import base as meeting_base
@@ -43,8 +44,11 @@ def agenda_draft(now: datetime) -> int:
         created += notify(
             chair_id,
             NotificationKind.AGENDA_DRAFT,
-            f"The draft agenda of the {meeting.panel.code} meeting on "
-            f"{local_date(meeting.starts_at, meeting.panel.timezone)} is ready to review.",
+            _l(
+                "The draft agenda of the %(panel)s meeting on %(date)s is ready to review.",
+                panel=meeting.panel.code,
+                date=LazyDate(meeting.starts_at, meeting.panel.timezone),
+            ),
             link=f"/meetings/{meeting.id}/agenda",
             dedupe_key=f"agenda-draft:{meeting.id}",
             now=now,

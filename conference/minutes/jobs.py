@@ -3,9 +3,10 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from conference.extensions import db
-from conference.formatting import local_date, to_zone
+from conference.formatting import LazyDate, to_zone
 from conference.meetings.models import Meeting, MeetingStatus
 from conference.minutes import rules
 from conference.minutes.services import latest_version
@@ -35,8 +36,11 @@ def minutes_circulation(now: datetime) -> int:
         created += notify(
             recipient,
             NotificationKind.MINUTES_CIRCULATION_DUE,
-            f"The minutes of the {meeting.panel.code} meeting of "
-            f"{local_date(meeting.starts_at, zone)} have not been circulated yet.",
+            _l(
+                "The minutes of the %(panel)s meeting of %(date)s have not been circulated yet.",
+                panel=meeting.panel.code,
+                date=LazyDate(meeting.starts_at, zone),
+            ),
             link=f"/meetings/{meeting.id}/minutes",
             dedupe_key=f"minutes-circulation:{meeting.id}:{today.isoformat()}",
             now=now,

@@ -37,6 +37,8 @@ class MinutesVersion(Model):
     document_id: Mapped[str] = need_to_know(sa.String(36), unique=True)
     status: Mapped[MinutesStatus] = internal(default=MinutesStatus.DRAFT)
     content: Mapped[dict[str, Any]] = need_to_know(default=dict)
+    # The language the version is written in: a signed version renders the same for ever.
+    locale: Mapped[str] = internal(sa.String(8), default="en", server_default="en")
     supersedes_id: Mapped[int | None] = internal(sa.ForeignKey("minutes_version.id"))
     amendment_reason: Mapped[str] = need_to_know(sa.Text, default="")
     created_at: Mapped[datetime] = created_at()

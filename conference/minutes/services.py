@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference.audit.anchor import Anchor
 from conference.audit.services import record_event
@@ -113,7 +114,7 @@ def circulate(version: MinutesVersion, *, actor: User, now: datetime) -> int:
         told += notify(
             attendance.user_id,
             NotificationKind.MINUTES_CIRCULATED,
-            _(
+            _l(
                 "Draft minutes of the %(panel)s meeting for your comments.",
                 panel=meeting.panel.code,
             ),

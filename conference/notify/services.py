@@ -5,18 +5,25 @@ ones not yet sent. Titles carry references and links only, never personal data.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 
 from conference.auth.models import User
 from conference.extensions import db
+from conference.languages import language_of, written_in
 from conference.notify import rules
 from conference.notify.mail import DeliveryError, send_mail
 from conference.notify.models import Notification, NotificationKind
 
 log = logging.getLogger(__name__)
+
+# A notification's title, written when the recipient's language is known.
+Text = str | LazyString | Callable[[], str]
 
 # Reminders about an action name the meeting where it comes up: the e-mail links to the reply.
 REPLY_LINK_KINDS = frozenset({NotificationKind.ACTION_DUE, NotificationKind.ACTION_OVERDUE})
@@ -25,7 +32,7 @@ REPLY_LINK_KINDS = frozenset({NotificationKind.ACTION_DUE, NotificationKind.ACTI
 def notify(
     user_id: int,
     kind: NotificationKind,
-    title: str,
+    title: Text,
     *,
     link: str,
     dedupe_key: str,
@@ -35,6 +42,7 @@ def notify(
     action_id: int | None = None,
 ) -> bool:
     """Add a notification unless one with the same key exists; returns whether it was added.
+    The title is written in the recipient's language: give it lazily (`_l`, or a function).
 
     The key says what the message is about and for which day or week, so a job that runs twice,
     or after a restart, adds nothing new. The unique index on the key settles a race.
@@ -44,11 +52,13 @@ def notify(
     )
     if exists:
         return False
+    with written_in(language_of(db.session.get(User, user_id))):
+        text = title() if callable(title) else str(title)
     db.session.add(
         Notification(
             user_id=user_id,
             kind=kind,
-            title=title,
+            title=text,
             link=link,
             dedupe_key=dedupe_key,
             case_id=case_id,
@@ -72,7 +82,7 @@ def deliver_email(now: datetime, limit: int = 200) -> int:
     the run stops and the next one carries on.
     """
     pending = db.session.execute(
-        sa.select(Notification, User.email)
+        sa.select(Notification, User)
         .join(User, User.id == Notification.user_id)
         .where(
             Notification.emailed_at.is_(None),
@@ -85,24 +95,11 @@ def deliver_email(now: datetime, limit: int = 200) -> int:
     ).all()
     base = current_app.config["PUBLIC_URL"].rstrip("/")
     sent = 0
-    for notification, address in pending:
-        reply = ""
-        if notification.kind in REPLY_LINK_KINDS and notification.meeting_id is not None:
-            reply = (
-                "Will you be at the meeting where it comes up? Reply to the invitation: "
-                f"{base}/meetings/{notification.meeting_id}/reply\n\n"
-            )
+    for notification, user in pending:
+        with written_in(language_of(user)):
+            subject, body = _email(notification, base)
         try:
-            send_mail(
-                to=address,
-                subject=f"[Case Conference] {notification.title}",
-                body=(
-                    f"{notification.title}\n\n"
-                    f"Open it in Case Conference: {base}{notification.link}\n\n"
-                    f"{reply}"
-                    "This message holds no personal details; sign in to read more.\n"
-                ),
-            )
+            send_mail(to=user.email, subject=subject, body=body)
         except DeliveryError as error:
             _record_failure(notification, error, now)
             db.session.commit()
@@ -114,6 +111,24 @@ def deliver_email(now: datetime, limit: int = 200) -> int:
         db.session.commit()
         sent += 1
     return sent
+
+
+def _email(notification: Notification, base: str) -> tuple[str, str]:
+    """The subject and body of a notification's e-mail, in the language of the moment."""
+    paragraphs = [
+        notification.title,
+        _("Open it in Case Conference: %(link)s", link=f"{base}{notification.link}"),
+    ]
+    if notification.kind in REPLY_LINK_KINDS and notification.meeting_id is not None:
+        paragraphs.append(
+            _(
+                "Will you be at the meeting where it comes up? Reply to the invitation: %(link)s",
+                link=f"{base}/meetings/{notification.meeting_id}/reply",
+            )
+        )
+    paragraphs.append(_("This message holds no personal details; sign in to read more."))
+    subject = _("[Case Conference] %(title)s", title=notification.title)
+    return subject, "\n\n".join(paragraphs) + "\n"
 
 
 def _record_failure(notification: Notification, error: DeliveryError, now: datetime) -> None:

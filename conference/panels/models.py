@@ -39,6 +39,9 @@ class Panel(Model):
     code: Mapped[str] = need_to_know(sa.String(8), unique=True)
     name: Mapped[str] = need_to_know(sa.String(160))
     timezone: Mapped[str] = internal(sa.String(64), default="Europe/Amsterdam")
+    # The language of the panel's documents (agenda, minutes, extracts, invitations), and of its
+    # pages for a member whose browser asks for none of the app's languages.
+    locale: Mapped[str] = internal(sa.String(8), default="en", server_default="en")
     # Cadence: every `cadence_every_weeks` weeks on `cadence_weekday` (0 = Monday).
     cadence_weekday: Mapped[int] = internal(default=1)
     cadence_every_weeks: Mapped[int] = internal(default=2)

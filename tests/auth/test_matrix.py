@@ -215,6 +215,7 @@ EXPECTED: dict[str, Row] = {
     "ops.healthz": get(lambda o: "/healthz", PUBLIC),
     "ops.readyz": get(lambda o: "/readyz", PUBLIC),
     "ops.metrics": get(lambda o: "/metrics", PUBLIC),
+    "languages.choose": post(lambda o: "/language", PUBLIC),
     # Signed-in people are sent home; anonymous ones without a password step to sign in.
     "auth.second_factor": get(lambda o: "/login/code", EVERYONE),
     "auth.logout": Row("POST", lambda o: "/logout", frozenset(), lands_on_sign_in=True),

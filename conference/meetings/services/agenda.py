@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference.auth import permissions
 from conference.auth.models import User
@@ -275,7 +276,7 @@ def publish_agenda(meeting: Meeting, *, actor: User, now: datetime) -> int:
         notify(
             attendance.user_id,
             NotificationKind.AGENDA_PUBLISHED,
-            _("The agenda of the %(panel)s meeting has been published.", panel=meeting.panel.code),
+            _l("The agenda of the %(panel)s meeting has been published.", panel=meeting.panel.code),
             link=f"/meetings/{meeting.id}/agenda",
             meeting_id=meeting.id,
             dedupe_key=f"agenda_published:{meeting.id}:{attendance.user_id}",

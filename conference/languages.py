@@ -1,0 +1,113 @@
+"""The languages the app speaks, and which one a page is read in.
+
+A page is in the user's chosen language; else in the first of the app's languages the browser
+asks for; else in the language of the user's panel; else in English. Documents (agenda,
+minutes, extracts, invitations) are in their panel's language whoever renders them, and an
+e-mail in its recipient's."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from conference.extensions import db
+from conference.views import safe_back
+
+# The app's languages, each named in itself (a reader finds their own whatever the page's).
+LANGUAGES = {"en": "English", "fi": "suomi", "sv": "svenska", "nl": "Nederlands"}
+DEFAULT = "en"
+
+bp = Blueprint("languages", __name__)
+
+
+def supported(code: str | None) -> str | None:
+    """The code if the app speaks it, else None."""
+    return code if code in LANGUAGES else None
+
+
+def language_of(user: Any) -> str:
+    """The language to write to a user in when they are not at the screen (e-mails): their
+    choice, else their first panel's, else English."""
+    chosen = supported(getattr(user, "locale", None))
+    if chosen:
+        return chosen
+    for membership in getattr(user, "current_memberships", []):
+        return membership.panel.locale
+    return DEFAULT
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector for a request (asked once per request). Never a database
+    error: the error page asks too, when the database may be what failed. Outside a request
+    (jobs, the command line) English, unless a document or a recipient says otherwise."""
+    if not has_request_context():
+        return DEFAULT
+    try:
+        g.locale = _choose()
+    except SQLAlchemyError:
+        g.locale = request.accept_languages.best_match(LANGUAGES) or DEFAULT
+    return str(g.locale)
+
+
+def _choose() -> str:
+    chosen = _users_choice()
+    if chosen:
+        return chosen
+    browser = request.accept_languages.best_match(LANGUAGES)
+    if browser:
+        return str(browser)
+    return _panel_language() or DEFAULT
+
+
+def _signed_in_user() -> Any:
+    user = g._login_user if "_login_user" in g else current_user._get_current_object()
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _users_choice() -> str | None:
+    user = _signed_in_user()
+    if user is not None:
+        return supported(user.locale)
+    return supported(session.get("locale"))  # chosen in the footer before signing in
+
+
+def _panel_language() -> str | None:
+    user = _signed_in_user()
+    for membership in getattr(user, "current_memberships", []) if user else []:
+        return str(membership.panel.locale)
+    return None
+
+
+@contextmanager
+def written_in(locale: str | None) -> Iterator[None]:
+    """Render what follows in the given language (a document's, a recipient's)."""
+    with force_locale(supported(locale) or DEFAULT):
+        yield
+
+
+@bp.route("/language", methods=["POST"])
+def choose() -> Any:
+    """The footer's switch and the account page's choice: kept on the account of a signed-in
+    user, in the session before signing in. An empty choice goes back to the browser's."""
+    code = supported(request.form.get("locale")) or None
+    user = _signed_in_user()
+    if user is not None:
+        user.locale = code
+        db.session.commit()
+    elif code:
+        session["locale"] = code
+    else:
+        session.pop("locale", None)
+    return redirect(safe_back(url_for("home.index")))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def languages() -> dict[str, Any]:
+        return {"LANGUAGES": LANGUAGES, "current_language": str(get_locale() or DEFAULT)}

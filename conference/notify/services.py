@@ -7,6 +7,7 @@ ones not yet sent. Titles carry references and links only, never personal data.
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeAlias
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,7 +24,7 @@ from conference.notify.models import Notification, NotificationKind
 log = logging.getLogger(__name__)
 
 # A notification's title, written when the recipient's language is known.
-Text = str | LazyString | Callable[[], str]
+Text: TypeAlias = str | LazyString | Callable[[], str]
 
 # Reminders about an action name the meeting where it comes up: the e-mail links to the reply.
 REPLY_LINK_KINDS = frozenset({NotificationKind.ACTION_DUE, NotificationKind.ACTION_OVERDUE})

@@ -127,11 +127,11 @@ def main() -> None:
     gc.freeze()  # as wsgi.py does once the app is built
     with app.app_context(), app.test_request_context():
         doc = content(60)
-        render_minutes(doc)  # fonts and styles warmed, as in a running worker
+        render_minutes(doc, locale="en")  # fonts and styles warmed, as in a running worker
         timings = []
         for _ in range(RUNS):
             started = time.perf_counter()
-            body = render_minutes(doc)
+            body = render_minutes(doc, locale="en")
             timings.append(time.perf_counter() - started)
         pages = len(PdfReader(io.BytesIO(body)).pages)
         median = statistics.median(timings)

@@ -337,5 +337,7 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=formatting.local_datetime,
         local_date=formatting.local_date,
+        local_time=formatting.local_time,
+        clock_time=formatting.clock_time,
         long_date=formatting.long_date,
     )

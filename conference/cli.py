@@ -20,6 +20,7 @@ from conference.documents import meeting as meeting_documents
 from conference.documents.minutes import extract_agencies, extract_content, with_signatures
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.languages import LANGUAGES
 from conference.meetings.models import Meeting
 from conference.meetings.services.base import record_document
 from conference.minutes.archive import (
@@ -154,7 +155,12 @@ def documents() -> None:
     required=True,
     help="Directory to write into; created if missing.",
 )
-def render_documents(meeting_id: int, out_dir: Path) -> None:
+@click.option(
+    "--locale",
+    type=click.Choice(sorted(LANGUAGES)),
+    help="The language to write in; by default the panel's (signed minutes: as signed).",
+)
+def render_documents(meeting_id: int, out_dir: Path, locale: str | None) -> None:
     """Every document that exists for the meeting: the agenda PDF, the calendar invitation, and
     the minutes with each agency's extract (the current version, draft or signed)."""
     meeting = db.session.get(Meeting, meeting_id)
@@ -164,13 +170,17 @@ def render_documents(meeting_id: int, out_dir: Path) -> None:
     link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/meetings/{meeting.id}"
     files = {
         meeting_documents.document_name(meeting, "agenda", "pdf"): meeting_documents.agenda_pdf(
-            meeting, may_see=meeting_documents.everyone, now=now
+            meeting, may_see=meeting_documents.everyone, now=now, locale=locale
         ),
         meeting_documents.document_name(meeting, "invite", "ics"): meeting_documents.invite_ics(
-            meeting, link=link, domain=urlsplit(link).hostname or "localhost", now=now
+            meeting,
+            link=link,
+            domain=urlsplit(link).hostname or "localhost",
+            now=now,
+            locale=locale,
         ),
     }
-    files |= _minutes_files(meeting)
+    files |= _minutes_files(meeting, locale)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, body in files.items():
         (out_dir / name).write_bytes(body)
@@ -222,9 +232,11 @@ def scheduler_command() -> None:
         scheduler.shutdown(wait=False)
 
 
-def _minutes_files(meeting: Meeting) -> dict[str, bytes]:
+def _minutes_files(meeting: Meeting, locale: str | None = None) -> dict[str, bytes]:
     """minutes.pdf and minutes-<agency code>.pdf: from the archive when signed (checked against
-    their hashes), else rendered from the current version with its signature block."""
+    their hashes), else rendered from the current version with its signature block (its
+    headings in `locale` if given; what the draft records stays in the language it was drawn
+    up in)."""
     version = latest_version(meeting)
     if version is None:
         return {}
@@ -233,7 +245,7 @@ def _minutes_files(meeting: Meeting) -> dict[str, bytes]:
 
     def body(agency_id: int | None, doc: dict[str, Any]) -> bytes:
         if version.archived_at is None:
-            return render_minutes(with_signatures(doc, signatures))
+            return render_minutes(with_signatures(doc, signatures), locale=locale or version.locale)
         try:
             return archived_body(version, agency_id)
         except ArchiveError as error:

@@ -17,30 +17,62 @@ def local_to_utc(day: date, clock: time, timezone: str) -> datetime:
     return datetime.combine(day, clock, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
+# How each language writes a date, a time and the two together (Babel patterns); Swedish as
+# it is written in Finland. Other languages: English's.
+_PATTERNS = {
+    "en": ("d MMM yyyy", "HH:mm", "{date}, {time}"),
+    "fi": ("d.M.yyyy", "H.mm", "{date} 'klo' {time}"),
+    "sv": ("d.M.yyyy", "HH.mm", "{date} 'kl.' {time}"),
+    "nl": ("dd-MM-yyyy", "HH:mm", "{date} {time}"),
+}
+
+
+def _patterns() -> tuple[str, str, str]:
+    locale = get_locale()
+    return _PATTERNS.get(locale.language if locale else "en", _PATTERNS["en"])
+
+
+def _wall_clock(value: datetime, timezone: str) -> datetime:
+    return to_zone(value, timezone).replace(tzinfo=None)
+
+
 def local_datetime(value: datetime | None, timezone: str) -> str:
-    """A date and time as the panel reads it, e.g. '8 Dec 2026, 10:00'."""
+    """A date and time as the panel reads it, in the reader's language: '8 Dec 2026, 10:00',
+    '8.12.2026 klo 10.00', '08-12-2026 10:00'."""
     if value is None:
         return ""
-    local = to_zone(value, timezone).replace(tzinfo=None)
-    return format_datetime(local, "d MMM yyyy, HH:mm", rebase=False)
+    day, clock, both = _patterns()
+    pattern = both.format(date=day, time=clock)
+    return format_datetime(_wall_clock(value, timezone), pattern, rebase=False)
 
 
 def local_date(value: datetime | None, timezone: str) -> str:
     """The date of an instant in the panel's time zone."""
     if value is None:
         return ""
-    return format_date(to_zone(value, timezone).date(), "d MMM yyyy")
+    return format_date(to_zone(value, timezone).date(), _patterns()[0])
 
 
-def local_time(value: datetime, timezone: str, *, seconds: bool = False) -> str:
-    """The time of day of an instant in the panel's time zone, e.g. '10:42'."""
-    local = to_zone(value, timezone).replace(tzinfo=None)
-    return format_datetime(local, "HH:mm:ss" if seconds else "HH:mm", rebase=False)
+def local_time(value: datetime | None, timezone: str, *, seconds: bool = False) -> str:
+    """The time of day of an instant in the panel's time zone, e.g. '10:42' ('10.42')."""
+    if value is None:
+        return ""
+    clock = _patterns()[1]
+    if seconds:
+        clock += clock[-3] + "ss"  # the language's separator, then the seconds
+    return format_datetime(_wall_clock(value, timezone), clock, rebase=False)
+
+
+def clock_time(value: time | None) -> str:
+    """A time of day as such (a panel's usual start), in the reader's language."""
+    if value is None:
+        return ""
+    return format_datetime(datetime.combine(date(2000, 1, 1), value), _patterns()[1], rebase=False)
 
 
 def long_date(value: date | None) -> str:
-    """A calendar date, e.g. '8 Dec 2026'."""
-    return "" if value is None else format_date(value, "d MMM yyyy")
+    """A calendar date, e.g. '8 Dec 2026' ('8.12.2026')."""
+    return "" if value is None else format_date(value, _patterns()[0])
 
 
 def weekday_name(weekday: int) -> str:

@@ -9,6 +9,7 @@ from conference.documents.calendar import meeting_invite
 from conference.documents.pdf import render_pdf
 from conference.documents.projection import AgendaDocument, agenda_document, meeting_header
 from conference.formatting import to_zone
+from conference.languages import written_in
 from conference.meetings import queries
 from conference.meetings.models import Meeting
 
@@ -35,14 +36,26 @@ def agenda_for(
     )
 
 
-def agenda_pdf(meeting: Meeting, *, may_see: Callable[[Case], bool], now: datetime) -> bytes:
-    return render_pdf(
-        "documents/agenda.html", document=agenda_for(meeting, may_see=may_see, now=now)
-    )
+def agenda_pdf(
+    meeting: Meeting,
+    *,
+    may_see: Callable[[Case], bool],
+    now: datetime,
+    locale: str | None = None,
+) -> bytes:
+    """The agenda as a PDF, in the panel's language unless another is asked for."""
+    with written_in(locale or meeting.panel.locale):
+        return render_pdf(
+            "documents/agenda.html", document=agenda_for(meeting, may_see=may_see, now=now)
+        )
 
 
-def invite_ics(meeting: Meeting, *, link: str, domain: str, now: datetime) -> bytes:
-    return meeting_invite(meeting_header(meeting), link=link, domain=domain, now=now)
+def invite_ics(
+    meeting: Meeting, *, link: str, domain: str, now: datetime, locale: str | None = None
+) -> bytes:
+    """The calendar invitation, in the panel's language unless another is asked for."""
+    with written_in(locale or meeting.panel.locale):
+        return meeting_invite(meeting_header(meeting), link=link, domain=domain, now=now)
 
 
 def everyone(case: Case) -> bool:

@@ -26,6 +26,7 @@ from conference.auth.models import Agency
 from conference.documents.minutes import extract_agencies, extract_content, with_signatures
 from conference.documents.pdf import render_pdf
 from conference.extensions import db
+from conference.languages import written_in
 from conference.minutes.models import ArchivedFile, ArchivedFileKind, MinutesVersion
 
 PDF_VARIANT = "pdf/a-3b"
@@ -46,9 +47,11 @@ def content_hash(content: dict[str, Any]) -> str:
     return sha256(canonical.encode())
 
 
-def render_minutes(doc: dict[str, Any], *, pdf_variant: str | None = None) -> bytes:
-    """The minutes (or an extract) as a PDF, from plain data that includes its signatures."""
-    return render_pdf("documents/minutes.html", doc=doc, pdf_variant=pdf_variant)
+def render_minutes(doc: dict[str, Any], *, locale: str, pdf_variant: str | None = None) -> bytes:
+    """The minutes (or an extract) as a PDF, from plain data that includes its signatures, in
+    the language of their version."""
+    with written_in(locale):
+        return render_pdf("documents/minutes.html", doc=doc, pdf_variant=pdf_variant)
 
 
 def _folder(version: MinutesVersion) -> str:
@@ -78,7 +81,11 @@ def archive_version(
             ArchivedFileKind.MINUTES,
             None,
             f"{stem}.pdf",
-            render_minutes(with_signatures(content, signatures), pdf_variant=PDF_VARIANT),
+            render_minutes(
+                with_signatures(content, signatures),
+                locale=version.locale,
+                pdf_variant=PDF_VARIANT,
+            ),
         )
     ]
     for agency_id, name in agencies.items():
@@ -88,7 +95,7 @@ def archive_version(
                 ArchivedFileKind.EXTRACT,
                 agency_id,
                 f"{stem}-{codes[agency_id]}.pdf",
-                render_minutes(extract, pdf_variant=PDF_VARIANT),
+                render_minutes(extract, locale=version.locale, pdf_variant=PDF_VARIANT),
             )
         )
     manifest = {

@@ -23,6 +23,7 @@ from conference.documents.minutes import minutes_content, signature_block
 from conference.errors import DomainError, ForbiddenError, InvalidTransitionError
 from conference.extensions import db
 from conference.formatting import to_zone
+from conference.languages import written_in
 from conference.meetings.models import AttendanceStatus, Meeting, MeetingStatus
 from conference.meetings.services.base import current_memberships
 from conference.minutes import archive, rules
@@ -86,7 +87,10 @@ def draft_minutes(meeting: Meeting, *, actor: User, now: datetime) -> MinutesVer
             created_by_id=actor.id,
         )
         db.session.add(version)
-    version.content = minutes_content(meeting, document_id=version.document_id, number=1)
+    # Written in the panel's language, which the version keeps: it renders the same for ever.
+    version.locale = meeting.panel.locale
+    with written_in(version.locale):
+        version.content = minutes_content(meeting, document_id=version.document_id, number=1)
     version.status = MinutesStatus.DRAFT
     version.circulated_at = None
     db.session.flush()
@@ -268,6 +272,7 @@ def amend(version: MinutesVersion, *, reason: str, actor: User, now: datetime) -
         document_id=document_id,
         status=MinutesStatus.DRAFT,
         content=content,
+        locale=version.locale,
         supersedes_id=version.id,
         amendment_reason=reason.strip(),
         created_at=now,

@@ -27,6 +27,7 @@ from conference.errors import DomainError
 from conference.extensions import db
 from conference.formatting import local_datetime
 from conference.forms import no_choice, options
+from conference.languages import written_in
 from conference.meetings.models import AttendanceStatus, Meeting
 from conference.meetings.services.base import record_document
 from conference.minutes import archive, comments, forms, services
@@ -431,11 +432,11 @@ def _pdf(version: MinutesVersion, agency_id: int | None, doc: dict[str, Any], na
         except archive.ArchiveError as error:
             return _archive_refused(version, str(error))
     else:
+        with written_in(version.locale):
+            status = _("draft") if version.signed_at is None else ""
         body = archive.render_minutes(
-            with_signatures(
-                doc | {"status": _("draft") if version.signed_at is None else ""},
-                services.signatures_of(version),
-            )
+            with_signatures(doc | {"status": status}, services.signatures_of(version)),
+            locale=version.locale,
         )
     record_document(version.meeting, name, actor=current_user, now=utcnow(), ip=client_ip())
     db.session.commit()
@@ -481,4 +482,5 @@ def print_view(version_id: int) -> Any:
     version, access = _load(version_id)
     if version.archived_at is not None and not archive.content_intact(version):
         return _archive_refused(version, "content changed")
-    return render_template("documents/minutes.html", doc=_document(version, access))
+    with written_in(version.locale):
+        return render_template("documents/minutes.html", doc=_document(version, access))

@@ -6,6 +6,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from conference.forms import options, strip
+from conference.languages import LANGUAGES
 
 WEEKDAYS = options(
     enumerate(
@@ -34,6 +35,10 @@ class PanelSettingsForm(FlaskForm):
     cadence_start = TimeField(_l("From"), validators=[InputRequired()])
     cadence_end = TimeField(_l("Until"), validators=[InputRequired()])
     default_place = StringField(_l("Usual place"), filters=[strip], validators=[Length(max=200)])
+    locale = SelectField(
+        _l("Language of the agenda, the minutes and the invitations"),
+        choices=options(LANGUAGES.items()),
+    )
     max_discussion_interval_days = _minutes(
         _l("Discuss every open case at least every (days)"), 365
     )

@@ -22,6 +22,7 @@ SETTINGS = (
     "cadence_start",
     "cadence_end",
     "default_place",
+    "locale",
     "max_discussion_interval_days",
     "post_exit_review_first_months",
     "post_exit_review_second_months",

@@ -118,10 +118,10 @@ def test_no_restricted_value_reaches_the_agenda_minutes_extracts_or_emails(
     )
     meeting.status = MeetingStatus.CLOSED
     version = minutes_services.draft_minutes(meeting, actor=chair, now=NOW)
-    documents["minutes"] = pdf_text(archive.render_minutes(version.content))
+    documents["minutes"] = pdf_text(archive.render_minutes(version.content, locale="en"))
     for agency_id, name in extract_agencies(version.content).items():
         documents[f"extract {name}"] = pdf_text(
-            archive.render_minutes(extract_content(version.content, agency_id, name))
+            archive.render_minutes(extract_content(version.content, agency_id, name), locale="en")
         )
     action_reminders(NOW)
     minutes_services.circulate(version, actor=world.users["secretary"], now=NOW)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The exact versions every machine installs; `make constraints` writes it again.
 CONSTRAINTS := constraints.txt
 
-.PHONY: run scheduler test e2e screenshots lint fmt bench db-migrate db-upgrade system-deps install constraints clean
+.PHONY: run scheduler test e2e screenshots lint fmt bench db-migrate db-upgrade system-deps install constraints clean messages
 
 # WeasyPrint renders with Pango and subsets fonts with HarfBuzz; install them from Debian when
 # the machine lacks them.
@@ -23,7 +23,22 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $@
 
-install: system-deps $(STAMP)
+# The translations: each catalogue (conference/translations/<lang>/LC_MESSAGES/messages.po) is
+# compiled to the .mo file the app reads, whenever it is newer.
+CATALOGUES := $(wildcard conference/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ --statistics
+
+install: system-deps $(STAMP) $(COMPILED)
+
+# After adding or changing a message: extract every marked string and merge it into the
+# catalogues; then translate the new entries (DEVELOPERS.md, "Languages").
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output \
+		--omit-header -o conference/translations/messages.pot .
+	$(BIN)/pybabel update -i conference/translations/messages.pot -d conference/translations \
+		--no-fuzzy-matching --ignore-obsolete
 
 # Resolve pyproject.toml afresh (the newest versions its ranges allow) in a scratch environment
 # and pin the result in constraints.txt; run it after changing a dependency, then `make install`.

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from conference.actions.models import ActionStatus
@@ -27,9 +28,9 @@ def check_review(outcome: ActionStatus, new_due_on: date | None, today: date) ->
     """At the standing first item each open action is done, still open with a new due date, not
     possible because circumstances changed, or not done; the panel reads the last two apart."""
     if outcome not in REVIEW_OUTCOMES:
-        raise DomainError("Mark the action done, still open, not possible or not done.")
+        raise DomainError(_("Mark the action done, still open, not possible or not done."))
     if outcome is ActionStatus.OPEN and (new_due_on is None or new_due_on < today):
-        raise DomainError("An action that stays open needs a new due date.", field="new_due_on")
+        raise DomainError(_("An action that stays open needs a new due date."), field="new_due_on")
     if outcome is ActionStatus.OPEN:
         check_due_date(new_due_on, today, "new_due_on")
 
@@ -47,7 +48,7 @@ def check_due_date(due_on: date | None, today: date, field: str = "due_on") -> N
 def check_new_action(text: str, due_on: date | None, today: date) -> None:
     """A new action says what is to be done and by when."""
     if not text.strip():
-        raise DomainError("Say what is to be done.", field="text")
+        raise DomainError(_("Say what is to be done."), field="text")
     if due_on is None:
         raise DomainError(str(_l("Give a due date from today on.")), field="due_on")
     check_due_date(due_on, today)
@@ -71,13 +72,15 @@ def check_update(
 ) -> None:
     """An update between meetings: only to an open action; closing it says what came of it."""
     if current not in OPEN_STATUSES:
-        raise InvalidTransitionError("This action is closed; the panel can reopen it as a new one.")
+        raise InvalidTransitionError(
+            _("This action is closed; the panel can reopen it as a new one.")
+        )
     if target not in UPDATE_STATUSES:
-        raise DomainError("Choose a status from the list.", field="status")
+        raise DomainError(_("Choose a status from the list."), field="status")
     if target in CLOSING_STATUSES and not note.strip():
-        raise DomainError("Say what came of the action before closing it.", field="note")
+        raise DomainError(_("Say what came of the action before closing it."), field="note")
     if new_due_on is not None and new_due_on < today:
-        raise DomainError("A new due date cannot be in the past.", field="new_due_on")
+        raise DomainError(_("A new due date cannot be in the past."), field="new_due_on")
     check_due_date(new_due_on, today, "new_due_on")
 
 

@@ -43,12 +43,12 @@ def add_action(
     """A concrete task from an adopted recommendation: what, who (person and agency), by when."""
     case = recommendation.item.case
     if case is None or not permissions.can_manage_meeting(actor, meeting):
-        raise ForbiddenError("Only the chair or the secretary record the panel's actions.")
+        raise ForbiddenError(_("Only the chair or the secretary record the panel's actions."))
     check_in_session(meeting)
     if recommendation.outcome is not RecommendationOutcome.ADOPTED:
-        raise DomainError("Actions follow from an adopted recommendation.")
+        raise DomainError(_("Actions follow from an adopted recommendation."))
     if permissions.membership_on(owner, case.panel_id) is None:
-        raise DomainError("The owner must be a current member of the panel.", field="owner_id")
+        raise DomainError(_("The owner must be a current member of the panel."), field="owner_id")
     if not permissions.can_view_case(owner, case):
         # A partner or adviser sees a case only once it is shared with their agency.
         raise DomainError(
@@ -112,10 +112,10 @@ def review_action(
         not permissions.can_manage_meeting(actor, meeting)
         or action.case.panel_id != meeting.panel_id
     ):
-        raise ForbiddenError("Only the chair or the secretary record the review of actions.")
+        raise ForbiddenError(_("Only the chair or the secretary record the review of actions."))
     check_in_session(meeting)
     if action.status not in rules.OPEN_STATUSES:
-        raise DomainError("This action has already been closed.")
+        raise DomainError(_("This action has already been closed."))
     rules.check_review(outcome, new_due_on, now.date())
     update = ActionUpdate(
         action_id=action.id,
@@ -157,13 +157,18 @@ def update_action(
     """The owner, the coordinator or a panel lead moves an action on; every change is kept."""
     if not permissions.can_update_action(actor, action):
         raise ForbiddenError(
-            "Only the action's owner, the case's coordinator, the chair or the secretary update it."
+            _(
+                "Only the action's owner, the case's coordinator, the chair or the secretary "
+                "update it."
+            )
         )
     check_version(
         action,
         version,
-        "Someone else updated this action while you were editing it. Your update was not "
-        "saved: check theirs below, then apply yours again.",
+        _(
+            "Someone else updated this action while you were editing it. Your update was not "
+            "saved: check theirs below, then apply yours again."
+        ),
     )
     rules.check_update(action.status, status, note, new_due_on, now.date())
     update = ActionUpdate(
@@ -218,12 +223,12 @@ def save_report(
     states of the case's actions are filled in when it is submitted."""
     if not permissions.can_write_report(actor, case) or meeting.panel_id != case.panel_id:
         raise ForbiddenError(
-            "Only the case's coordinator, the chair or the secretary report on it."
+            _("Only the case's coordinator, the chair or the secretary report on it.")
         )
     if meeting.starts_at <= now:
-        raise InvalidTransitionError("The meeting has started; the report can no longer change.")
+        raise InvalidTransitionError(_("The meeting has started; the report can no longer change."))
     if not data.summary.strip():
-        raise DomainError("Write the summary as the minutes should read it.", field="summary")
+        raise DomainError(_("Write the summary as the minutes should read it."), field="summary")
     report = db.session.scalar(
         sa.select(ProgressReport).where(
             ProgressReport.case_id == case.id, ProgressReport.meeting_id == meeting.id
@@ -238,8 +243,10 @@ def save_report(
         check_version(
             report,
             version,
-            "Someone else saved this report while you were writing. Your text is kept below: "
-            "compare, then save again.",
+            _(
+                "Someone else saved this report while you were writing. Your text is kept below: "
+                "compare, then save again."
+            ),
         )
     report.rag = data.rag
     report.summary = data.summary.strip()

@@ -1,6 +1,7 @@
 """Case decisions on plain values: references, minors, the lifecycle, matching, consent."""
 
 import calendar
+import enum
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from conference.auth.models import AgencyKind
@@ -34,6 +36,12 @@ REPEAT_REFERRAL_WINDOW = timedelta(days=365)  # MARAC: a new referral within 12 
 EARLIEST_BIRTH = date(1900, 1, 1)
 REFERRAL_LOOKBACK_MONTHS = 120  # a concern received longer ago than ten years is no referral
 REVIEW_HORIZON_MONTHS = 120  # a review date within ten years of today, either way
+
+
+def _label(value: enum.Enum) -> str:
+    from conference.labels import label
+
+    return label(value)
 
 
 def format_reference(panel_code: str, year: int, number: int) -> str:
@@ -166,25 +174,31 @@ def check_transition(
     """Refuse, with a message a chair understands, a step the lifecycle does not allow."""
     if (current, target) not in TRANSITIONS:
         raise InvalidTransitionError(
-            f"A case that is {current.value.replace('_', ' ')} cannot become "
-            f"{target.value.replace('_', ' ')}."
+            _(
+                "A case that is %(current)s cannot become %(target)s.",
+                current=_label(current).lower(),
+                target=_label(target).lower(),
+            )
         )
     if not reason.strip():
-        raise DomainError("Give the reason for the change.")
+        raise DomainError(_("Give the reason for the change."))
     if not TRANSITIONS[(current, target)]:
         return
     if decision is None:
         raise InvalidTransitionError(
-            "This change must rest on a panel decision: choose the adopted recommendation."
+            _("This change must rest on a panel decision: choose the adopted recommendation.")
         )
     if decision.case_id != case_id:
-        raise InvalidTransitionError("The decision chosen was made about another case.")
+        raise InvalidTransitionError(_("The decision chosen was made about another case."))
     if decision.outcome is not RecommendationOutcome.ADOPTED:
-        raise InvalidTransitionError("The decision chosen was not adopted by the panel.")
+        raise InvalidTransitionError(_("The decision chosen was not adopted by the panel."))
     if decision.kind not in DECISION_KINDS[target]:
         raise InvalidTransitionError(
-            f"A recommendation of kind '{decision.kind.value.replace('_', ' ')}' cannot "
-            f"make a case {target.value.replace('_', ' ')}."
+            _(
+                "A recommendation of kind “%(kind)s” cannot make a case %(target)s.",
+                kind=_label(decision.kind),
+                target=_label(target).lower(),
+            )
         )
 
 
@@ -257,15 +271,15 @@ def check_consent_record(
     """Refuse a consent record that does not say who decided, or on what basis."""
     if state in (ConsentState.GIVEN, ConsentState.REFUSED, ConsentState.WITHDRAWN):
         if given_by is None:
-            raise DomainError("Say who gave, refused or withdrew consent.")
+            raise DomainError(_("Say who gave, refused or withdrew consent."))
         if subject_is_minor and given_by is not ConsentGiver.GUARDIAN:
-            raise DomainError("The subject is a minor: a guardian decides on consent.")
+            raise DomainError(_("The subject is a minor: a guardian decides on consent."))
         if given_by is ConsentGiver.GUARDIAN and not guardian_name.strip():
-            raise DomainError("Name the guardian who decided.")
+            raise DomainError(_("Name the guardian who decided."))
     if state is ConsentState.GIVEN and legal_basis not in (None, LegalBasis.CONSENT):
-        raise DomainError("When consent is given, consent is the legal basis.")
+        raise DomainError(_("When consent is given, consent is the legal basis."))
     if state is not ConsentState.GIVEN and legal_basis is LegalBasis.CONSENT:
-        raise DomainError("Consent cannot be the legal basis when it was not given.")
+        raise DomainError(_("Consent cannot be the legal basis when it was not given."))
 
 
 def current_consent(
@@ -292,8 +306,10 @@ def check_sharing_basis(consent: ConsentState, legal_basis: LegalBasis | None) -
     on_consent = legal_basis is LegalBasis.CONSENT or legal_basis is None
     if on_consent and consent is not ConsentState.GIVEN:
         raise DomainError(
-            "This case cannot be shared with the partner: consent for sharing with them has "
-            "not been given. Record consent first, or choose another legal basis."
+            _(
+                "This case cannot be shared with the partner: consent for sharing with them has "
+                "not been given. Record consent first, or choose another legal basis."
+            )
         )
 
 
@@ -306,11 +322,13 @@ def check_coordinator(
     """One coordinator per case, chosen with a reason; the police when a crime is suspected,
     unless the panel records why not."""
     if not reason.strip():
-        raise DomainError("Say why this person coordinates the case.", field="reason")
+        raise DomainError(_("Say why this person coordinates the case."), field="reason")
     if crime_suspected and agency_kind is not AgencyKind.POLICE and not override_reason.strip():
         raise DomainError(
-            "A crime is suspected: the coordinator comes from the police, unless the panel "
-            "records why another agency should coordinate.",
+            _(
+                "A crime is suspected: the coordinator comes from the police, unless the panel "
+                "records why another agency should coordinate."
+            ),
             field="override_reason",
         )
 

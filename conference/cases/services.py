@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from conference.audit.services import record_event
@@ -114,8 +115,10 @@ class DuplicateSuspectedError(DomainError):
 
     def __init__(self, matches: list[Match]) -> None:
         super().__init__(
-            "This person may already have a case on this panel. Open the earlier case, or "
-            "give the reason why a new case is needed.",
+            _(
+                "This person may already have a case on this panel. Open the earlier case, or "
+                "give the reason why a new case is needed."
+            ),
             field="duplicate_reason",
         )
         self.matches = matches
@@ -123,13 +126,13 @@ class DuplicateSuspectedError(DomainError):
 
 def _check_person(person: PersonData, today: date) -> None:
     if not person.full_name.strip():
-        raise DomainError("Enter the person's name.", field="full_name")
+        raise DomainError(_("Enter the person's name."), field="full_name")
     rules.check_date_of_birth(person.date_of_birth, today)
     if rules.is_minor(person.date_of_birth, today) and not any(
         g.name.strip() for g in person.guardians
     ):
         raise DomainError(
-            "The person is a minor: enter at least one parent or guardian.", field="guardians"
+            _("The person is a minor: enter at least one parent or guardian."), field="guardians"
         )
 
 
@@ -168,11 +171,11 @@ def refer_case(
     shown to them; the new case is linked to the earlier one for the chair and secretary.
     """
     if not permissions.can_refer_case(actor, panel.id):
-        raise ForbiddenError("You are not a member of this panel.")
+        raise ForbiddenError(_("You are not a member of this panel."))
     today = now.date()
     rules.check_received_on(intake.received_on, today)
     if not intake.narrative.strip():
-        raise DomainError("Describe the concern.", field="narrative")
+        raise DomainError(_("Describe the concern."), field="narrative")
     _check_person(intake.person, today)
 
     matches = find_matches(panel, intake.person)
@@ -217,7 +220,7 @@ def refer_case(
     )
     db.session.flush()
     _add_status_change(
-        case, None, CaseStatus.REFERRED, actor=actor, now=now, reason="Referral received."
+        case, None, CaseStatus.REFERRED, actor=actor, now=now, reason=_("Referral received.")
     )
     record_event(
         "case.referred",
@@ -241,20 +244,22 @@ def refer_again(intake: Intake, earlier: Case, *, panel: Panel, actor: User, now
     it); an active one comes back to the next agenda as newly referred. The person's details
     stay as the earlier case holds them."""
     if not permissions.can_refer_case(actor, panel.id):
-        raise ForbiddenError("You are not a member of this panel.")
+        raise ForbiddenError(_("You are not a member of this panel."))
     today = now.date()
     rules.check_received_on(intake.received_on, today)
     if not intake.narrative.strip():
-        raise DomainError("Describe the concern.", field="narrative")
+        raise DomainError(_("Describe the concern."), field="narrative")
     matched = {m.case.id for m in find_matches(panel, intake.person)}
     if earlier.id not in matched or not permissions.can_view_case(actor, earlier):
         raise DomainError(
-            "That case is not one this person may already have: refer the case as new, or "
-            "choose one of the cases shown."
+            _(
+                "That case is not one this person may already have: refer the case as new, or "
+                "choose one of the cases shown."
+            )
         )
     if earlier.status is CaseStatus.DECLINED:
         raise InvalidTransitionError(
-            "That referral was declined: refer the person as a new case, with the reason."
+            _("That referral was declined: refer the person as a new case, with the reason.")
         )
     earlier_dates = [r.received_on for r in earlier.referrals]
     db.session.add(
@@ -278,7 +283,12 @@ def refer_again(intake: Intake, earlier: Case, *, panel: Panel, actor: User, now
         earlier.status = CaseStatus.REFERRED
         earlier.closed_at = None
         _add_status_change(
-            earlier, previous, CaseStatus.REFERRED, actor=actor, now=now, reason="Referred again."
+            earlier,
+            previous,
+            CaseStatus.REFERRED,
+            actor=actor,
+            now=now,
+            reason=_("Referred again."),
         )
     db.session.flush()
     record_event(
@@ -353,7 +363,7 @@ def change_status(
     Decided at a sitting (`meeting`), it goes into that sitting's minutes."""
     current = case.status
     if not permissions.can_change_status(actor, case, rules.needs_decision(current, target)):
-        raise ForbiddenError("You may not make this change to the case.")
+        raise ForbiddenError(_("You may not make this change to the case."))
     if meeting is not None:
         check_in_session(meeting)
     decision = (
@@ -421,8 +431,10 @@ def _check_version(record: Any, expected_version: int) -> None:
     check_version(
         record,
         expected_version,
-        "Someone else changed this case while you were editing it. Your changes were not "
-        "saved: review the current values below and apply your changes again.",
+        _(
+            "Someone else changed this case while you were editing it. Your changes were not "
+            "saved: review the current values below and apply your changes again."
+        ),
     )
 
 
@@ -431,12 +443,12 @@ def update_case(
 ) -> list[str]:
     """Save the need-to-know fields of a case; refuses a stale edit. Returns what changed."""
     if not permissions.can_edit_case(actor, case):
-        raise ForbiddenError("You may not edit this case.")
+        raise ForbiddenError(_("You may not edit this case."))
     _check_version(case, expected_version)
     if changes.next_review_on != case.next_review_on:
         rules.check_review_date(changes.next_review_on, now.date())
     if changes.lead_agency_id is not None and case.panel.tier_of(changes.lead_agency_id) is None:
-        raise DomainError("The lead agency must sit on the panel.", field="lead_agency_id")
+        raise DomainError(_("The lead agency must sit on the panel."), field="lead_agency_id")
     changed = [
         name
         for name in (
@@ -470,7 +482,7 @@ def update_subject(
 ) -> None:
     """Correct the subject's personal data; audited by field name, never by value."""
     if not permissions.can_edit_subject(actor, case):
-        raise ForbiddenError("You may not edit this person's details.")
+        raise ForbiddenError(_("You may not edit this person's details."))
     _check_version(case, expected_version)
     _check_person(person, now.date())
     subject = case.subject or Subject(case=case)
@@ -508,7 +520,7 @@ def _record_view(
     """The audited door: refuses those who may not see the restricted details, and records
     that this person was shown them (all, or only the `fields` named)."""
     if not permissions.can_view_restricted(actor, case):
-        raise ForbiddenError("The restricted details of this case are not available to you.")
+        raise ForbiddenError(_("The restricted details of this case are not available to you."))
     record_event(
         "case.restricted_viewed",
         actor=actor,
@@ -566,9 +578,9 @@ def open_crime_suspected(case: Case, *, actor: User, now: datetime, ip: str | No
 def add_note(case: Case, text: str, *, actor: User, now: datetime) -> CaseNote:
     """Add a restricted note to the case."""
     if not permissions.can_view_restricted(actor, case):
-        raise ForbiddenError("You may not add notes to this case.")
+        raise ForbiddenError(_("You may not add notes to this case."))
     if not text.strip():
-        raise DomainError("Write the note first.", field="text")
+        raise DomainError(_("Write the note first."), field="text")
     note = CaseNote(case_id=case.id, author_id=actor.id, text=text.strip(), created_at=now)
     db.session.add(note)
     db.session.flush()
@@ -614,12 +626,12 @@ def consent_facts(case: Case) -> list[rules.ConsentFacts]:
 def record_consent(case: Case, data: ConsentData, *, actor: User, now: datetime) -> ConsentRecord:
     """Add a consent record; a withdrawal is a new record and ends the shares that rested on it."""
     if not permissions.can_record_consent(actor, case):
-        raise ForbiddenError("You may not record consent for this case.")
+        raise ForbiddenError(_("You may not record consent for this case."))
     if data.purpose is ConsentPurpose.PARTNER_SHARING and data.partner_agency_id is None:
-        raise DomainError("Choose the partner the consent is about.", field="partner_agency_id")
+        raise DomainError(_("Choose the partner the consent is about."), field="partner_agency_id")
     if data.purpose is ConsentPurpose.SERVICE_REFERRAL and data.partner_agency_id is not None:
         raise DomainError(
-            "Consent to a referral is about a service, not a partner.", field="partner_agency_id"
+            _("Consent to a referral is about a service, not a partner."), field="partner_agency_id"
         )
     birth = case.subject.date_of_birth if case.subject else None
     rules.check_consent_record(
@@ -672,13 +684,13 @@ def share_case(
 ) -> CaseShare:
     """Share the case's need-to-know summary with a partner, on consent or a legal basis."""
     if not permissions.can_share_case(actor, case):
-        raise ForbiddenError("You may not share this case.")
+        raise ForbiddenError(_("You may not share this case."))
     if case.panel.tier_of(agency.id) not in (AgencyTier.PARTNER, AgencyTier.ADVISER):
         raise DomainError(
-            "Cases are shared only with the panel's partners and advisers.", field="agency_id"
+            _("Cases are shared only with the panel's partners and advisers."), field="agency_id"
         )
     if _active_shares(case, agency.id):
-        raise DomainError("The case is already shared with this partner.", field="agency_id")
+        raise DomainError(_("The case is already shared with this partner."), field="agency_id")
     consent = rules.current_consent(
         consent_facts(case), ConsentPurpose.PARTNER_SHARING, partner_agency_id=agency.id
     )
@@ -721,9 +733,9 @@ def share_case(
 def revoke_share(share: CaseShare, *, actor: User, now: datetime) -> None:
     """Stop sharing the case with a partner."""
     if not permissions.can_share_case(actor, share.case):
-        raise ForbiddenError("You may not change who this case is shared with.")
+        raise ForbiddenError(_("You may not change who this case is shared with."))
     if share.revoked_at is not None:
-        raise DomainError("The case is no longer shared with this partner.")
+        raise DomainError(_("The case is no longer shared with this partner."))
     _revoke(share, actor=actor, now=now, why="revoked")
 
 
@@ -765,15 +777,17 @@ def assign_coordinator(
     and the new coordinator is told (by reference only). Named at a sitting (`meeting`), it
     goes into that sitting's minutes."""
     if not permissions.can_assign_coordinator(actor, case):
-        raise ForbiddenError("Only the chair or the secretary name a case's coordinator.")
+        raise ForbiddenError(_("Only the chair or the secretary name a case's coordinator."))
     if meeting is not None:
         check_in_session(meeting)
     if case.status not in COORDINATED_STATUSES:
-        raise InvalidTransitionError("Only an open case has a coordinator.")
+        raise InvalidTransitionError(_("Only an open case has a coordinator."))
     if permissions.membership_on(coordinator, case.panel_id) is None:
-        raise DomainError("The coordinator must be a current member of the panel.", field="user_id")
+        raise DomainError(
+            _("The coordinator must be a current member of the panel."), field="user_id"
+        )
     if case.coordinator_id == coordinator.id:
-        raise DomainError("This person already coordinates the case.", field="user_id")
+        raise DomainError(_("This person already coordinates the case."), field="user_id")
     rules.check_coordinator(
         crime_suspected=case.crime_suspected,
         agency_kind=coordinator.agency.kind,

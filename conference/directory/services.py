@@ -7,6 +7,7 @@ None commits: the entry point (request, job, command) does, once.
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference.audit.services import record_event
 from conference.auth import permissions
@@ -69,11 +70,11 @@ def propose_referral(
     """Propose referring the case to a service in the panel's directory; proposed at a sitting
     (`meeting`), it goes into that sitting's minutes."""
     if not permissions.can_refer_to_service(actor, case):
-        raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
+        raise ForbiddenError(_("Only the chair, the secretary or the coordinator refer a case."))
     if meeting is not None:
         check_in_session(meeting)
     if service.panel_id != case.panel_id or not service.active:
-        raise DomainError("Choose a service from the panel's directory.", field="service_id")
+        raise DomainError(_("Choose a service from the panel's directory."), field="service_id")
     referral = ServiceReferral(
         case_id=case.id,
         service_id=service.id,
@@ -127,11 +128,11 @@ def advance_referral(
     """Move a referral on; it is only `referred` with the person's consent or a legal basis.
     Each step is kept, with the sitting that took it if the panel did."""
     if not permissions.can_refer_to_service(actor, referral.case):
-        raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
+        raise ForbiddenError(_("Only the chair, the secretary or the coordinator refer a case."))
     if meeting is not None:
         check_in_session(meeting)
     check_version(
-        referral, version, "Someone else updated this referral meanwhile. Check its status."
+        referral, version, _("Someone else updated this referral meanwhile. Check its status.")
     )
     consent = consent_to_refer(referral.case, referral.service)
     rules.check_referral_step(referral.status, target, consent=consent, legal_basis=legal_basis)
@@ -170,15 +171,15 @@ def save_service(
 ) -> Service:
     """Add a service to the panel's directory, or correct one."""
     if not permissions.can_manage_directory(actor, panel_id):
-        raise ForbiddenError("The panel's chair or secretary keep its service directory.")
+        raise ForbiddenError(_("The panel's chair or secretary keep its service directory."))
     low, high = fields.get("min_age"), fields.get("max_age")
     if isinstance(low, int) and isinstance(high, int) and low > high:
-        raise DomainError("The age range ends before it starts.", field="max_age")
+        raise DomainError(_("The age range ends before it starts."), field="max_age")
     if service is None:
         service = Service(panel_id=panel_id)
         db.session.add(service)
     elif service.panel_id != panel_id:
-        raise ForbiddenError("That service belongs to another panel.")
+        raise ForbiddenError(_("That service belongs to another panel."))
     for name, value in fields.items():
         setattr(service, name, value)
     db.session.flush()

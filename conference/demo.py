@@ -75,6 +75,7 @@ class DemoAccount:
     panels: tuple[tuple[str, PanelRole], ...] = ()
     administrator: bool = False
     auditor: bool = False
+    locale: str | None = None  # the language the account reads the app in
 
 
 AGENCIES = (
@@ -114,6 +115,9 @@ PANELS = {
     ),
     NVA: dict(
         name="Northvale Anchor Team",
+        # A Finnish Anchor team: its documents in Finnish, its time Finland's.
+        locale="fi",
+        timezone="Europe/Helsinki",
         cadence_weekday=3,
         cadence_every_weeks=2,
         cadence_start=time(13, 0),
@@ -184,6 +188,7 @@ DEMO_ACCOUNTS = (
         "NMU",
         "member of Northvale only",
         ((NVA, PanelRole.MEMBER),),
+        locale="fi",
     ),
     DemoAccount(
         "health@example.org",
@@ -205,6 +210,7 @@ DEMO_ACCOUNTS = (
         "NMU",
         "chair, Northvale",
         ((NVA, PanelRole.CHAIR),),
+        locale="fi",
     ),
     DemoAccount(
         "north-police@example.org",
@@ -212,6 +218,7 @@ DEMO_ACCOUNTS = (
         "NPO",
         "core member, Northvale (police)",
         ((NVA, PanelRole.MEMBER),),
+        locale="fi",
     ),
     DemoAccount(
         "north-social@example.org",
@@ -219,6 +226,7 @@ DEMO_ACCOUNTS = (
         "NSH",
         "core member, Northvale (social and health)",
         ((NVA, PanelRole.MEMBER),),
+        locale="fi",
     ),
 )
 
@@ -366,6 +374,7 @@ def _accounts(world: World) -> None:
             is_administrator=account.administrator,
             is_auditor=account.auditor,
         )
+        user.locale = account.locale
         for panel_code, role in account.panels:
             add_membership(user, world.panels[panel_code], role, since=since, now=world.now)
         world.users[account.email] = user

@@ -5,6 +5,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from conference.audit.services import record_event
 from conference.auth import mfa, sessions
@@ -40,11 +41,21 @@ def create_user(
     email = normalise_email(email)
     if not email or len(email) > EMAIL_LENGTH:
         raise DomainError(
-            _("Give an e-mail address of at most %(n)d characters.", n=EMAIL_LENGTH), field="email"
+            ngettext(
+                "Give an e-mail address of at most %(num)d character.",
+                "Give an e-mail address of at most %(num)d characters.",
+                EMAIL_LENGTH,
+            ),
+            field="email",
         )
     if not name.strip() or len(name.strip()) > NAME_LENGTH:
         raise DomainError(
-            _("Give a name of at most %(n)d characters.", n=NAME_LENGTH), field="name"
+            ngettext(
+                "Give a name of at most %(num)d character.",
+                "Give a name of at most %(num)d characters.",
+                NAME_LENGTH,
+            ),
+            field="name",
         )
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise DomainError(_("An account with this e-mail address already exists."), field="email")
@@ -69,12 +80,20 @@ def check_new_password(password: str, *, personal: tuple[str, ...], field: str) 
     problem = weakness(password, personal)
     if problem is Weakness.TOO_SHORT:
         raise DomainError(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            ngettext(
+                "The password must have at least %(num)d character.",
+                "The password must have at least %(num)d characters.",
+                MIN_PASSWORD_LENGTH,
+            ),
             field=field,
         )
     if problem is Weakness.TOO_LONG:
         raise DomainError(
-            _("The password can have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH),
+            ngettext(
+                "The password can have at most %(num)d character.",
+                "The password can have at most %(num)d characters.",
+                MAX_PASSWORD_LENGTH,
+            ),
             field=field,
         )
     if problem is Weakness.GUESSABLE:

@@ -21,6 +21,7 @@ from datetime import date
 from typing import Generic, TypeVar
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from conference.meetings.rules import add_months
 
@@ -113,7 +114,13 @@ def range_period(first: date, last: date) -> Period:
         raise PeriodError(_("The period ends before it starts."))
     end = date.fromordinal(last.toordinal() + 1)
     if (end - first).days > MAX_PERIOD_YEARS * 366:
-        raise PeriodError(_("A period is at most %(n)s years long.", n=MAX_PERIOD_YEARS))
+        raise PeriodError(
+            ngettext(
+                "A period is at most %(num)d year long.",
+                "A period is at most %(num)d years long.",
+                MAX_PERIOD_YEARS,
+            )
+        )
     return Period(first, end, f"{first.isoformat()}/{last.isoformat()}")
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from conference.auth import permissions
 from conference.auth.models import User
@@ -133,7 +134,11 @@ def schedule_series(
     """Sittings on the panel's cadence; days that already have a sitting are skipped."""
     if not 1 <= count <= MAX_SERIES:
         raise DomainError(
-            _("Schedule between 1 and %(most)s meetings at a time.", most=MAX_SERIES),
+            ngettext(
+                "Schedule between 1 and %(num)d meeting at a time.",
+                "Schedule between 1 and %(num)d meetings at a time.",
+                MAX_SERIES,
+            ),
             field="count",
         )
     rules.check_meeting_day(first_on_or_after, now.date(), field="first_on")

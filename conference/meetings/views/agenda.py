@@ -99,9 +99,10 @@ def publish(meeting_id: int) -> Any:
         return confirmation(
             title=_("Publish an agenda that runs over its time?"),
             lines=[
-                _(
-                    "The items take %(over)s minutes more than the meeting has.",
-                    over=over,
+                ngettext(
+                    "The items take %(num)d minute more than the meeting has.",
+                    "The items take %(num)d minutes more than the meeting has.",
+                    over,
                 ),
                 ngettext(
                     "%(num)s item is likely to carry over to the next meeting.",

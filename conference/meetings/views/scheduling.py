@@ -9,6 +9,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from conference.auth import permissions
@@ -114,9 +115,10 @@ def series() -> Any:
         lambda: scheduling.schedule_series(
             chosen, form.first_on.data, form.count.data, actor=current_user, now=utcnow()
         ),
-        success=lambda meetings: _(
-            "%(count)s meetings were scheduled; days that already had one were skipped.",
-            count=len(meetings),
+        success=lambda meetings: ngettext(
+            "%(num)d meeting was scheduled; days that already had one were skipped.",
+            "%(num)d meetings were scheduled; days that already had one were skipped.",
+            len(meetings),
         ),
         target=url_for("meetings.index"),
         page=lambda status: (
@@ -198,6 +200,8 @@ def attendance(meeting_id: int) -> Any:
     }
     return apply_change(
         lambda: scheduling.record_attendance(meeting, statuses, actor=current_user, now=utcnow()),
-        lambda changed: _("Attendance saved: %(count)s changes.", count=changed),
+        lambda changed: ngettext(
+            "Attendance saved: %(num)d change.", "Attendance saved: %(num)d changes.", changed
+        ),
         url_for("meetings.show", meeting_id=meeting.id, _anchor="attendance"),
     )

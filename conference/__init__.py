@@ -318,21 +318,25 @@ def _register_errors(app: Flask) -> None:
             db.session.rollback()  # a failed statement leaves the session unusable for the page
         if error.code == 403:
             _log_refusal()
-        return render_template(
-            "errors/error.html", code=error.code, message=error.description
-        ), error.code
+        # Werkzeug's own descriptions are English: the page says it in the reader's language
+        # unless the app gave a message of its own.
+        own = error.description != type(error).description and not isinstance(error, CSRFError)
+        message = error.description if own else None
+        return render_template("errors/error.html", code=error.code, message=message), error.code
 
 
 def _register_templates(app: Flask) -> None:
     from conference import formatting, labels
     from conference.auth import permissions
     from conference.meetings.rules import Reason
+    from conference.panels.models import statement_to_read
 
     app.jinja_env.globals.update(
         permissions=permissions,
         label=labels.label,
         weekday_name=formatting.weekday_name,
         reason_of=Reason,
+        statement_to_read=statement_to_read,
     )
     app.jinja_env.filters.update(
         local_datetime=formatting.local_datetime,

@@ -70,7 +70,9 @@ def propose_referral(
     """Propose referring the case to a service in the panel's directory; proposed at a sitting
     (`meeting`), it goes into that sitting's minutes."""
     if not permissions.can_refer_to_service(actor, case):
-        raise ForbiddenError(_("Only the chair, the secretary or the coordinator refer a case."))
+        raise ForbiddenError(
+            _("Only the chair, the secretary or the coordinator refer a case to a service.")
+        )
     if meeting is not None:
         check_in_session(meeting)
     if service.panel_id != case.panel_id or not service.active:
@@ -128,7 +130,9 @@ def advance_referral(
     """Move a referral on; it is only `referred` with the person's consent or a legal basis.
     Each step is kept, with the sitting that took it if the panel did."""
     if not permissions.can_refer_to_service(actor, referral.case):
-        raise ForbiddenError(_("Only the chair, the secretary or the coordinator refer a case."))
+        raise ForbiddenError(
+            _("Only the chair, the secretary or the coordinator refer a case to a service.")
+        )
     if meeting is not None:
         check_in_session(meeting)
     check_version(

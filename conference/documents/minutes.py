@@ -42,7 +42,7 @@ from conference.meetings.models import (
 from conference.meetings.queries import previous_meeting
 from conference.meetings.rules import Reason
 from conference.minutes.models import MinutesSignature, MinutesVersion, SignatureRole
-from conference.panels.models import AgencyTier
+from conference.panels.models import AgencyTier, statement_to_read
 
 Content = dict[str, Any]
 
@@ -427,7 +427,9 @@ def minutes_content(
             "chair": read_column(meeting.chair, "name") if meeting.chair else "",
             "secretary": read_column(meeting.secretary, "name") if meeting.secretary else "",
         },
-        "confidentiality_statement": read_column(panel, "confidentiality_statement"),
+        "confidentiality_statement": statement_to_read(
+            read_column(panel, "confidentiality_statement")
+        ),
         "attendance": attendance,
         "action_review": _action_review(meeting),
         "items": lines,

@@ -20,6 +20,7 @@ from conference.formatting import to_zone
 from conference.labels import label
 from conference.meetings.models import AgendaChange, AgendaItem, AgendaItemKind, Meeting
 from conference.meetings.rules import Reason
+from conference.panels.models import statement_to_read
 
 
 class RestrictedFieldError(RuntimeError):
@@ -111,7 +112,9 @@ def meeting_header(meeting: Meeting) -> MeetingHeader:
         chair=read_column(meeting.chair, "name") if meeting.chair else "",
         secretary=read_column(meeting.secretary, "name") if meeting.secretary else "",
         published_at=to_zone(published_at, zone) if published_at else None,
-        confidentiality_statement=read_column(panel, "confidentiality_statement"),
+        confidentiality_statement=statement_to_read(
+            read_column(panel, "confidentiality_statement")
+        ),
     )
 
 

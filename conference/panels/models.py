@@ -4,17 +4,31 @@ import enum
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, relationship
 
 from conference.auth.models import Agency, User
 from conference.db import created_at, internal, need_to_know, primary_key
 from conference.extensions import Model
 
-DEFAULT_CONFIDENTIALITY_STATEMENT = (
+
+def N_(message: str) -> str:  # noqa: N802 - the name gettext tools know
+    """Marks a message for extraction (`make messages`); it is translated where it is shown."""
+    return message
+
+
+# Stored in English; shown in the reader's language as long as the panel keeps it.
+DEFAULT_CONFIDENTIALITY_STATEMENT = N_(
     "What is said in this conference stays in this conference. Information shared here may be "
     "used only for the purpose of this panel, only by the agencies that need it, and only on a "
     "lawful basis. Written records hold only what each recipient needs to know."
 )
+
+
+def statement_to_read(statement: str) -> str:
+    """A panel's confidentiality statement in the language of the moment, if it is the default
+    one; as the panel wrote it otherwise."""
+    return gettext(statement) if statement == DEFAULT_CONFIDENTIALITY_STATEMENT else statement
 
 
 class AgencyTier(enum.StrEnum):

@@ -128,7 +128,7 @@ def test_the_weekly_digest_once_a_week(world: World) -> None:
         for n in notifications(NotificationKind.WEEKLY_DIGEST)
         if n.user_id == world.users["police"].id
     )
-    assert "1 open actions" in digest.title
+    assert "1 open action (0 overdue)" in digest.title  # one: the singular
 
 
 def test_a_second_scheduler_cannot_take_a_held_lease() -> None:

@@ -12,7 +12,7 @@ from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.panels import forms, services
-from conference.panels.models import Panel
+from conference.panels.models import Panel, statement_to_read
 from conference.views import show_error
 
 bp = Blueprint("panels", __name__, url_prefix="/panels")
@@ -26,6 +26,8 @@ def settings(code: str) -> Any:
     if not permissions.can_manage_panel(current_user, panel.id):
         abort(403)
     form = forms.PanelSettingsForm(obj=panel)
+    if request.method == "GET":  # the default statement, as the chair reads it
+        form.confidentiality_statement.data = statement_to_read(panel.confidentiality_statement)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.SETTINGS}
         try:

@@ -155,8 +155,9 @@ def documents() -> None:
     help="Directory to write into; created if missing.",
 )
 def render_documents(meeting_id: int, out_dir: Path) -> None:
-    """Every document that exists for the meeting: the agenda PDF, the calendar invitation, and
-    the minutes with each agency's extract (the current version, draft or signed)."""
+    """Every document that exists for the meeting: the agenda PDF, the calendar invitation, the
+    meeting pack (the panel's, and one per partner with only the cases shared with it), and the
+    minutes with each agency's extract (the current version, draft or signed)."""
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise click.ClickException(f"There is no meeting {meeting_id}.")
@@ -170,6 +171,17 @@ def render_documents(meeting_id: int, out_dir: Path) -> None:
             meeting, link=link, domain=urlsplit(link).hostname or "localhost", now=now
         ),
     }
+    files[meeting_documents.document_name(meeting, "pack", "pdf")] = meeting_documents.pack_pdf(
+        meeting, may_see=meeting_documents.everyone, now=now
+    )
+    for agency in meeting_documents.partner_agencies(meeting):
+        name = meeting_documents.document_name(meeting, f"pack-{agency.code}", "pdf")
+        files[name] = meeting_documents.pack_pdf(
+            meeting,
+            may_see=meeting_documents.shared_with(agency),
+            now=now,
+            reader_agency=agency.name,
+        )
     files |= _minutes_files(meeting)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, body in files.items():

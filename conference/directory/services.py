@@ -4,9 +4,10 @@ Every function checks the policy, applies the rules, records the audit event and
 None commits: the entry point (request, job, command) does, once.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference.audit.services import record_event
 from conference.auth import permissions
@@ -16,6 +17,7 @@ from conference.cases.rules import current_consent
 from conference.cases.services import consent_facts
 from conference.directory import rules
 from conference.directory.models import (
+    ReferralOutcome,
     Service,
     ServiceReferral,
     ServiceReferralStatus,
@@ -23,6 +25,7 @@ from conference.directory.models import (
 )
 from conference.errors import DomainError, ForbiddenError, check_version
 from conference.extensions import db
+from conference.formatting import to_zone
 from conference.meetings.models import Meeting, Recommendation
 from conference.meetings.services.base import check_in_session
 
@@ -87,7 +90,7 @@ def propose_referral(
     )
     db.session.add(referral)
     db.session.flush()
-    _add_step(referral, None, meeting=meeting, actor=actor, now=now)
+    _add_step(referral, None, meeting=meeting, actor=actor, now=now, happened_on=None)
     _audit(referral, "referral.proposed", actor, now)
     return referral
 
@@ -99,6 +102,7 @@ def _add_step(
     meeting: Meeting | None,
     actor: User,
     now: datetime,
+    happened_on: date | None,
 ) -> None:
     db.session.add(
         ServiceReferralStep(
@@ -108,10 +112,29 @@ def _add_step(
             legal_basis=referral.legal_basis,
             consent_id=referral.consent_id,
             meeting_id=meeting.id if meeting else None,
+            happened_on=happened_on,
             at=now,
             by_id=actor.id,
         )
     )
+
+
+def last_step_on(referral: ServiceReferral) -> date | None:
+    """The day of the referral's latest dated step."""
+    return db.session.scalar(
+        sa.select(sa.func.max(ServiceReferralStep.happened_on)).where(
+            ServiceReferralStep.referral_id == referral.id
+        )
+    )
+
+
+# Which of the referral's days each step sets.
+_DAY_OF_STEP = {
+    ServiceReferralStatus.REFERRED: "referred_on",
+    ServiceReferralStatus.ACCEPTED: "answered_on",
+    ServiceReferralStatus.SUPPORT_STARTED: "support_started_on",
+    ServiceReferralStatus.ENDED: "ended_on",
+}
 
 
 def advance_referral(
@@ -121,20 +144,34 @@ def advance_referral(
     legal_basis: LegalBasis | None,
     version: int,
     meeting: Meeting | None = None,
+    happened_on: date | None = None,
+    outcome: ReferralOutcome | None = None,
+    outcome_note: str = "",
     actor: User,
     now: datetime,
 ) -> None:
-    """Move a referral on; it is only `referred` with the person's consent or a legal basis.
-    Each step is kept, with the sitting that took it if the panel did."""
+    """Move a referral on; it is only `referred` with the person's consent or a legal basis, and
+    it ends with an outcome. Each step is kept with the day it happened (today unless given),
+    and the sitting that took it if the panel did."""
     if not permissions.can_refer_to_service(actor, referral.case):
-        raise ForbiddenError("Only the chair, the secretary or the coordinator refer a case.")
+        raise ForbiddenError(_("Only the chair, the secretary or the coordinator refer a case."))
     if meeting is not None:
         check_in_session(meeting)
     check_version(
-        referral, version, "Someone else updated this referral meanwhile. Check its status."
+        referral, version, _("Someone else updated this referral meanwhile. Check its status.")
     )
     consent = consent_to_refer(referral.case, referral.service)
     rules.check_referral_step(referral.status, target, consent=consent, legal_basis=legal_basis)
+    today = to_zone(now, referral.case.panel.timezone).date()
+    day = happened_on or today
+    rules.check_step_facts(
+        target,
+        happened_on=day,
+        last_step_on=last_step_on(referral),
+        outcome=outcome,
+        outcome_note=outcome_note,
+        today=today,
+    )
     before = referral.status
     referral.status = target
     if target is ServiceReferralStatus.REFERRED:
@@ -143,8 +180,15 @@ def advance_referral(
         referral.consent_id = (
             consent_record_to_refer(referral.case, referral.service) if on_consent else None
         )
+    if target is ServiceReferralStatus.DECLINED and before is ServiceReferralStatus.REFERRED:
+        referral.answered_on = day  # the service said no
+    if target in _DAY_OF_STEP:
+        setattr(referral, _DAY_OF_STEP[target], day)
+    if target is ServiceReferralStatus.ENDED:
+        referral.outcome = outcome
+        referral.outcome_note = outcome_note.strip()
     referral.updated_at = now
-    _add_step(referral, before, meeting=meeting, actor=actor, now=now)
+    _add_step(referral, before, meeting=meeting, actor=actor, now=now, happened_on=day)
     _audit(referral, f"referral.{target.value}", actor, now)
     db.session.flush()
 

@@ -51,6 +51,7 @@ class Reason(enum.StrEnum):
     POST_EXIT_FIRST = "post_exit_first"
     POST_EXIT_SECOND = "post_exit_second"
     ADDED = "added"  # put on the agenda by the chair or secretary
+    REFERRAL_UNANSWERED = "referral_unanswered"  # a service has not answered a referral
 
 
 class Group(enum.IntEnum):
@@ -71,6 +72,7 @@ GROUP_OF = {
     Reason.ESCALATED: Group.NEW_OR_ESCALATED,
     Reason.NOT_REACHED: Group.NEW_OR_ESCALATED,
     Reason.ADDED: Group.NEW_OR_ESCALATED,
+    Reason.REFERRAL_UNANSWERED: Group.REVIEW,
     Reason.REVIEW_DUE: Group.REVIEW,
     Reason.NOT_DISCUSSED: Group.REVIEW,
     Reason.CLOSURE_PROPOSED: Group.CLOSURE,

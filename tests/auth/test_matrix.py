@@ -271,6 +271,8 @@ EXPECTED: dict[str, Row] = {
     "meetings.agenda": get(lambda o: f"{_meeting(o)}/agenda", PANEL),
     "meetings.agenda_pdf": get(lambda o: f"{_meeting(o)}/agenda.pdf", PANEL),
     "meetings.invite": get(lambda o: f"{_meeting(o)}/invite.ics", PANEL),
+    # The pack: those invited (here the chair only) and those who run the meeting.
+    "meetings.pack_pdf": get(lambda o: f"{_meeting(o)}/pack.pdf", LEADS),
     "meetings.build": post(lambda o: f"{_meeting(o)}/agenda/build", LEADS),
     "meetings.publish": post(lambda o: f"{_meeting(o)}/agenda/publish", LEADS),
     "meetings.add_case": post(lambda o: f"{_meeting(o)}/agenda/cases", LEADS),

@@ -182,20 +182,20 @@ def find_person_panels(user: Any) -> list[int]:
     if not _signed_in(user) or user.is_administrator:
         return []
     full = [m for m in user.current_memberships if m.role in FULL_PANEL_ROLES]
-    if not full:
-        return []
-    coordinating = set(
-        db.session.scalars(
-            sa.select(Case.panel_id).where(
-                Case.coordinator_id == user.id, Case.panel_id.in_([m.panel_id for m in full])
+    core = {m.panel_id for m in full if m.panel.tier_of(user.agency_id) is AgencyTier.CORE}
+    others = [m.panel_id for m in full if m.panel_id not in core]
+    coordinating = (
+        set(
+            db.session.scalars(
+                sa.select(Case.panel_id).where(
+                    Case.coordinator_id == user.id, Case.panel_id.in_(others)
+                )
             )
         )
+        if others
+        else set()
     )
-    return sorted(
-        m.panel_id
-        for m in full
-        if m.panel.tier_of(user.agency_id) is AgencyTier.CORE or m.panel_id in coordinating
-    )
+    return sorted(core | coordinating)
 
 
 def can_find_person(user: Any) -> bool:

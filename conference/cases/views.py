@@ -33,6 +33,37 @@ def load_visible_case(reference: str) -> Case:
     return case
 
 
+# --- Finding a person -------------------------------------------------------------------------
+
+
+@bp.route("/find", methods=["GET", "POST"])
+def find() -> Any:
+    """Look a person up by name: a POST form, so the name never reaches a URL or a log."""
+    if not permissions.can_find_person(current_user):
+        abort(403)
+    form = forms.FindPersonForm()
+    matches: list[services.Match] | None = None
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                matches = services.find_person(
+                    form.full_name.data or "",
+                    form.date_of_birth.data,
+                    actor=current_user,
+                    now=utcnow(),
+                )
+            except DomainError as error:
+                db.session.rollback()
+                show_error(form, error)
+                status = 422
+            else:
+                db.session.commit()  # the search's audit record, before the results show
+        else:
+            status = 422
+    return render_template("cases/find.html", form=form, matches=matches), status
+
+
 # --- List -------------------------------------------------------------------------------------
 
 

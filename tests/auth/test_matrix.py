@@ -235,6 +235,9 @@ EXPECTED: dict[str, Row] = {
         lambda o: f"/notifications/{o.notification}", frozenset({"chair"})
     ),
     "cases.index": get(lambda o: "/cases/", EVERYONE),
+    # Finding a person: full members from a core agency (and coordinators who are full
+    # members); partners, even one who coordinates, and administrators are refused.
+    "cases.find": get(lambda o: "/cases/find", FULL | {"other_panel"}),  # on their own panels
     "cases.new": get(lambda o: "/cases/new", PANEL | {"other_panel"}),  # to their own panel
     "cases.show": get(_case, SEES_CASE),
     "cases.restricted": get(lambda o: f"{_case(o)}/restricted", RESTRICTED),

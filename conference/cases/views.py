@@ -14,6 +14,7 @@ from conference.auth.models import Agency
 from conference.cases import forms, queries, rules, services
 from conference.cases.models import Case, CaseShare
 from conference.db import utcnow
+from conference.directory import queries as directory_queries
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.forms import no_choice, options
@@ -240,6 +241,7 @@ def _render_case(
         "decisions": queries.decisions_for(case),
         "actions": [(a, is_overdue(a.status, a.due_on, today)) for a in queries.actions_for(case)],
         "timeline": queries.timeline_for(case),
+        "referrals": directory_queries.referrals_for(case),
         "status_form": _status_form(case),
     }
     if restricted:

@@ -9,7 +9,6 @@ from conference.cases.models import ConsentState, LegalBasis
 from conference.directory.models import ReferralOutcome
 from conference.directory.models import ServiceReferralStatus as S
 from conference.errors import DomainError, InvalidTransitionError
-from conference.labels import label
 
 # proposed → referred → accepted or declined by the service → support started → ended.
 NEXT_STEPS: dict[S, frozenset[S]] = {
@@ -34,6 +33,8 @@ def check_referral_step(
 ) -> None:
     """Refuse a step the referral cannot take, and a referral made without consent or basis."""
     if target not in NEXT_STEPS[current]:
+        from conference.labels import label  # here: the labels import the agenda rules
+
         allowed = ", ".join(str(label(s)).lower() for s in sorted(NEXT_STEPS[current]))
         raise InvalidTransitionError(
             _(

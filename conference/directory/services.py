@@ -153,8 +153,10 @@ def advance_referral(
     """Move a referral on; it is only `referred` with the person's consent or a legal basis, and
     it ends with an outcome. Each step is kept with the day it happened (today unless given),
     and the sitting that took it if the panel did."""
-    if not permissions.can_refer_to_service(actor, referral.case):
-        raise ForbiddenError(_("Only the chair, the secretary or the coordinator refer a case."))
+    if not permissions.can_update_referral(actor, referral.case):
+        raise ForbiddenError(
+            _("Only the case's coordinator and the panel's core members update a referral.")
+        )
     if meeting is not None:
         check_in_session(meeting)
     check_version(
@@ -191,6 +193,23 @@ def advance_referral(
     _add_step(referral, before, meeting=meeting, actor=actor, now=now, happened_on=day)
     _audit(referral, f"referral.{target.value}", actor, now)
     db.session.flush()
+
+
+def record_referral_viewed(
+    referral: ServiceReferral, *, actor: User, now: datetime, ip: str | None
+) -> None:
+    """The referral's page shows its restricted note on how support ended: audited."""
+    if not permissions.can_update_referral(actor, referral.case):
+        raise ForbiddenError(_("You may not see this referral."))
+    record_event(
+        "referral.viewed",
+        actor=actor,
+        now=now,
+        object_type="service_referral",
+        object_id=referral.id,
+        panel_id=referral.case.panel_id,
+        ip=ip,
+    )
 
 
 def _audit(referral: ServiceReferral, action: str, actor: User, now: datetime) -> None:

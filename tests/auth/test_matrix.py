@@ -256,9 +256,9 @@ EXPECTED: dict[str, Row] = {
     "directory.index": get(lambda o: "/services/", EVERYONE),  # their own panels' only
     "directory.new": get(lambda o: "/services/new", LEADS),
     "directory.edit": get(lambda o: f"/services/{o.service}", LEADS),
-    "directory.step": post(
-        lambda o: f"/services/referrals/{o.service_referral}/step", LEADS_AND_COORDINATOR
-    ),
+    # Following a referral to its outcome: the coordinator and the panel's core members.
+    "directory.referral": get(lambda o: f"/services/referrals/{o.service_referral}", RESTRICTED),
+    "directory.step": post(lambda o: f"/services/referrals/{o.service_referral}/step", RESTRICTED),
     "panels.settings": get(lambda o: f"/panels/{o.panel_code}/settings", LEADS),
     "statistics.index": get(lambda o: "/statistics", EVERYONE),  # the panels they may read
     "statistics.page": get(lambda o: f"/panels/{o.panel_code}/statistics", STATISTICS),

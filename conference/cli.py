@@ -161,8 +161,9 @@ def documents() -> None:
     help="The language to write in; by default the panel's (signed minutes: as signed).",
 )
 def render_documents(meeting_id: int, out_dir: Path, locale: str | None) -> None:
-    """Every document that exists for the meeting: the agenda PDF, the calendar invitation, and
-    the minutes with each agency's extract (the current version, draft or signed)."""
+    """Every document that exists for the meeting: the agenda PDF, the calendar invitation, the
+    meeting pack (the panel's, and one per partner with only the cases shared with it), and the
+    minutes with each agency's extract (the current version, draft or signed)."""
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise click.ClickException(f"There is no meeting {meeting_id}.")
@@ -180,6 +181,18 @@ def render_documents(meeting_id: int, out_dir: Path, locale: str | None) -> None
             locale=locale,
         ),
     }
+    files[meeting_documents.document_name(meeting, "pack", "pdf")] = meeting_documents.pack_pdf(
+        meeting, may_see=meeting_documents.everyone, now=now, locale=locale
+    )
+    for agency in meeting_documents.partner_agencies(meeting):
+        name = meeting_documents.document_name(meeting, f"pack-{agency.code}", "pdf")
+        files[name] = meeting_documents.pack_pdf(
+            meeting,
+            may_see=meeting_documents.shared_with(agency),
+            now=now,
+            reader_agency=agency.name,
+            locale=locale,
+        )
     files |= _minutes_files(meeting, locale)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, body in files.items():

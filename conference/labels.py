@@ -17,7 +17,7 @@ from conference.cases.models import (
     ReferralSource,
     RiskLevel,
 )
-from conference.directory.models import ServiceKind, ServiceReferralStatus
+from conference.directory.models import ReferralOutcome, ServiceKind, ServiceReferralStatus
 from conference.meetings.models import (
     AgendaChangeKind,
     AttendanceStatus,
@@ -111,7 +111,12 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (ServiceReferralStatus.REFERRED, _l("Referred")),
     (ServiceReferralStatus.ACCEPTED, _l("Accepted")),
     (ServiceReferralStatus.DECLINED, _l("Declined")),
-    (ServiceReferralStatus.COMPLETED, _l("Completed")),
+    (ServiceReferralStatus.SUPPORT_STARTED, _l("Support started")),
+    (ServiceReferralStatus.ENDED, _l("Ended")),
+    (ReferralOutcome.COMPLETED, _l("Completed")),
+    (ReferralOutcome.DROPPED_OUT, _l("Dropped out")),
+    (ReferralOutcome.MOVED, _l("Moved away")),
+    (ReferralOutcome.OTHER, _l("Other")),
     (MinutesStatus.DRAFT, _l("Draft")),
     (MinutesStatus.CIRCULATED, _l("Circulated for comments")),
     (MinutesStatus.SIGNED, _l("Signed")),
@@ -153,6 +158,7 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (Reason.POST_EXIT_FIRST, _l("First post-exit review")),
     (Reason.POST_EXIT_SECOND, _l("Second post-exit review")),
     (Reason.ADDED, _l("Added by the chair or secretary")),
+    (Reason.REFERRAL_UNANSWERED, _l("A service has not answered a referral")),
     (AgendaChangeKind.ADDED, _l("Added")),
     (AgendaChangeKind.REMOVED, _l("Removed")),
     (AgendaChangeKind.MOVED, _l("Moved")),

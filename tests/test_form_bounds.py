@@ -23,6 +23,8 @@ TARGETS: dict[str, sa.Column[Any] | None] = {
     "AuditFilterForm.reference": None,
     "SubjectExportForm.reference": None,
     "SubjectExportForm.full_name": None,
+    "FindPersonForm.full_name": None,  # matched, never stored
+    "ReferralUpdateForm.outcome_note": m.ServiceReferral.__table__.c.outcome_note,
     "LoginForm.email": None,
     "LoginForm.password": None,
     "SecondFactorForm.code": None,

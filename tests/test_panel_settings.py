@@ -26,6 +26,7 @@ def settings_form(panel: Panel, **changes: str) -> dict[str, str]:
         "post_exit_review_first_months": "6",
         "post_exit_review_second_months": "12",
         "report_due_days": "3",
+        "referral_answer_days": "14",
         "minutes_new_referral": "15",
         "minutes_review": "10",
         "minutes_closure": "5",
@@ -39,10 +40,13 @@ def test_the_chair_changes_the_statement_and_the_agenda_settings(world: World, l
     client = login(world.users["chair"])
     response = client.post(
         "/panels/RVT/settings",
-        data=settings_form(world.panel, minors_first="y", minutes_review="12"),
+        data=settings_form(
+            world.panel, minors_first="y", minutes_review="12", referral_answer_days="21"
+        ),
     )
     assert response.status_code == 302
     panel = db.session.get(Panel, world.panel.id)
+    assert panel.referral_answer_days == 21
     assert panel.minors_first is True
     assert panel.minutes_review == 12
     assert panel.confidentiality_statement == "What is said here stays here."

@@ -13,6 +13,7 @@ from conference.actions.models import Action, ActionUpdate, ProgressReport
 from conference.auth import permissions
 from conference.cases.queries import case_by_reference, coordinated_cases
 from conference.db import utcnow
+from conference.directory import queries as directory_queries
 from conference.extensions import db
 from conference.meetings.models import Meeting
 from conference.views import post_form
@@ -30,6 +31,7 @@ def my_work() -> Any:
     meetings = queries.next_meetings([*cases, *(a.case for a in actions)], now)
     return render_template(
         "actions/my_work.html",
+        unanswered=directory_queries.unanswered_for(current_user, today),
         overdue=[a for a in actions if rules.is_overdue(a.status, a.due_on, today)],
         due_soon=[a for a in actions if today <= a.due_on <= soon],
         later=[a for a in actions if a.due_on > soon],
@@ -172,4 +174,5 @@ def _report_page(
         report=report,
         due_on=due_on,
         actions=actions,
+        referrals=directory_queries.referrals_for(case),
     ), status

@@ -107,6 +107,12 @@ def can_refer_to_service(user: Any, case: Case) -> bool:
     return can_view_restricted(user, case) and _is_lead_or_coordinator(user, case)
 
 
+def can_update_referral(user: Any, case: Case) -> bool:
+    """The case's coordinator and the panel's core members follow a referral to its outcome
+    (its note on how it ended is restricted, as their view is)."""
+    return can_view_restricted(user, case)
+
+
 def can_update_action(user: Any, action: Any) -> bool:
     """The action's owner, the case's coordinator, the chair and the secretary update it."""
     case = action.case
@@ -158,6 +164,43 @@ def can_manage_meeting(user: Any, meeting: Meeting) -> bool:
         meeting.chair_id,
         meeting.secretary_id,
     )
+
+
+def can_get_pack(user: Any, meeting: Meeting) -> bool:
+    """The meeting pack goes to those invited to the meeting and to those who run it; what of it
+    depends on the cases each may see."""
+    if not can_view_meeting(user, meeting):
+        return False
+    if can_manage_meeting(user, meeting):
+        return True
+    return any(a.user_id == user.id for a in meeting.attendance)
+
+
+def find_person_panels(user: Any) -> list[int]:
+    """The panels whose cases the user may search by a person's name: those where they are a
+    full member from a core agency, or coordinate a case. Partners and administrators: none."""
+    if not _signed_in(user) or user.is_administrator:
+        return []
+    full = [m for m in user.current_memberships if m.role in FULL_PANEL_ROLES]
+    core = {m.panel_id for m in full if m.panel.tier_of(user.agency_id) is AgencyTier.CORE}
+    others = [m.panel_id for m in full if m.panel_id not in core]
+    coordinating = (
+        set(
+            db.session.scalars(
+                sa.select(Case.panel_id).where(
+                    Case.coordinator_id == user.id, Case.panel_id.in_(others)
+                )
+            )
+        )
+        if others
+        else set()
+    )
+    return sorted(core | coordinating)
+
+
+def can_find_person(user: Any) -> bool:
+    """Whether the user may look a person up by name in the cases of their panels."""
+    return bool(find_person_panels(user))
 
 
 def minutes_access(user: Any, meeting: Meeting) -> str | None:

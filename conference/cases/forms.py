@@ -181,3 +181,12 @@ class CaseFilterForm(FlaskForm):
     )
     coordinator = SelectField(_l("Coordinator"), coerce=optional_int, validators=[Optional()])
     review_due = BooleanField(_l("Review due"))
+
+
+class FindPersonForm(FlaskForm):
+    """A name (and a date of birth) to look up: sent by POST only, never in a URL."""
+
+    full_name = StringField(
+        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
+    )
+    date_of_birth = DateField(_l("Date of birth (if known)"), validators=[Optional()])

@@ -23,7 +23,9 @@ from conference.cases.models import (
     RiskLevel,
 )
 from conference.cases.rules import ACTIVE_STATUSES
+from conference.directory.models import Service, ServiceReferral, ServiceReferralStep
 from conference.extensions import db
+from conference.formatting import long_date
 from conference.labels import label
 from conference.meetings.models import AgendaItem, Recommendation
 
@@ -142,7 +144,7 @@ def shares_for(case: Case) -> Sequence[CaseShare]:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # status, coordinator, decision, action
+    kind: str  # status, coordinator, decision, action, referral
     title: str
     detail: str = ""
 
@@ -183,6 +185,19 @@ def timeline_for(case: Case) -> list[TimelineEntry]:
     for action in db.session.scalars(sa.select(Action).where(Action.case_id == case.id)):
         title = _("Action agreed (%(status)s now)", status=label(action.status))
         entries.append(TimelineEntry(action.created_at, "action", title, action.text))
+    for step, service_name in db.session.execute(
+        sa.select(ServiceReferralStep, Service.name)
+        .join(ServiceReferral, ServiceReferral.id == ServiceReferralStep.referral_id)
+        .join(Service, Service.id == ServiceReferral.service_id)
+        .where(ServiceReferral.case_id == case.id)
+    ):
+        title = _(
+            "Referral to %(service)s: %(status)s",
+            service=service_name,
+            status=label(step.to_status).lower(),
+        )
+        detail = _("on %(date)s", date=long_date(step.happened_on)) if step.happened_on else ""
+        entries.append(TimelineEntry(step.at, "referral", title, detail))
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 

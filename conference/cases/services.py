@@ -156,6 +156,40 @@ def find_matches(panel: Panel, person: PersonData) -> list[Match]:
     return sorted(matches, key=lambda m: (order[m.strength], -m.case.referred_at.timestamp()))
 
 
+def find_person(
+    full_name: str, date_of_birth: date | None, *, actor: User, now: datetime
+) -> list[Match]:
+    """Whether the panels the actor sits on already know a person: matched as a new referral is
+    (normalised name, likely and possible matches), strongest first. The search is audited with
+    who searched and which references were shown, never with the name typed."""
+    panel_ids = permissions.find_person_panels(actor)
+    if not panel_ids:
+        raise ForbiddenError(_("Only core members and coordinators look a person up by name."))
+    if not full_name.strip():
+        raise DomainError(_("Enter the person's name."), field="full_name")
+    person = PersonData(full_name=full_name, date_of_birth=date_of_birth)
+    panels = db.session.scalars(sa.select(Panel).where(Panel.id.in_(panel_ids))).all()
+    found = [
+        match
+        for panel in sorted(panels, key=lambda p: p.code)
+        for match in find_matches(panel, person)
+        if permissions.can_view_case(actor, match.case)
+    ]
+    order = {rules.MatchStrength.LIKELY: 0, rules.MatchStrength.POSSIBLE: 1}
+    found.sort(key=lambda m: (order[m.strength], m.case.reference))
+    record_event(
+        "case.person_searched",
+        actor=actor,
+        now=now,
+        detail={
+            "panels": panel_ids,
+            "with_date_of_birth": date_of_birth is not None,
+            "shown": [m.case.reference for m in found],
+        },
+    )
+    return found
+
+
 def refer_case(
     intake: Intake,
     *,

@@ -14,6 +14,7 @@ from conference.auth.models import Agency
 from conference.cases import forms, queries, rules, services
 from conference.cases.models import Case, CaseShare
 from conference.db import utcnow
+from conference.directory import queries as directory_queries
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.forms import no_choice, options
@@ -31,6 +32,37 @@ def load_visible_case(reference: str) -> Case:
     if case is None or not permissions.can_view_case(current_user, case):
         abort(404)
     return case
+
+
+# --- Finding a person -------------------------------------------------------------------------
+
+
+@bp.route("/find", methods=["GET", "POST"])
+def find() -> Any:
+    """Look a person up by name: a POST form, so the name never reaches a URL or a log."""
+    if not permissions.can_find_person(current_user):
+        abort(403)
+    form = forms.FindPersonForm()
+    matches: list[services.Match] | None = None
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                matches = services.find_person(
+                    form.full_name.data or "",
+                    form.date_of_birth.data,
+                    actor=current_user,
+                    now=utcnow(),
+                )
+            except DomainError as error:
+                db.session.rollback()
+                show_error(form, error)
+                status = 422
+            else:
+                db.session.commit()  # the search's audit record, before the results show
+        else:
+            status = 422
+    return render_template("cases/find.html", form=form, matches=matches), status
 
 
 # --- List -------------------------------------------------------------------------------------
@@ -209,6 +241,7 @@ def _render_case(
         "decisions": queries.decisions_for(case),
         "actions": [(a, is_overdue(a.status, a.due_on, today)) for a in queries.actions_for(case)],
         "timeline": queries.timeline_for(case),
+        "referrals": directory_queries.referrals_for(case),
         "status_form": _status_form(case),
     }
     if restricted:

@@ -2,12 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from conference.cases.models import LegalBasis
-from conference.directory.models import ServiceKind, ServiceReferralStatus
+from conference.directory.models import ReferralOutcome, ServiceKind, ServiceReferralStatus
 from conference.forms import enum_choices, enum_or_none, no_choice, optional_int, strip
 
 
@@ -44,3 +44,20 @@ class ReferralStepForm(FlaskForm):
         validators=[Optional()],
     )
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class ReferralUpdateForm(ReferralStepForm):
+    """The coordinator's update between meetings: the step, the day it happened, how it ended."""
+
+    happened_on = DateField(_l("On"), validators=[Optional()])
+    outcome = SelectField(
+        _l("How it ended"),
+        choices=[no_choice(_l("Not ended")), *enum_choices(ReferralOutcome)],
+        coerce=enum_or_none(ReferralOutcome),
+        validators=[Optional()],
+    )
+    outcome_note = TextAreaField(
+        _l("Note on how it ended (restricted: never in a document)"),
+        filters=[strip],
+        validators=[Length(max=2000)],
+    )

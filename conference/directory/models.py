@@ -1,7 +1,7 @@
 """The local service directory and referrals of cases to services."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, relationship
@@ -28,7 +28,17 @@ class ServiceReferralStatus(enum.StrEnum):
     REFERRED = "referred"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    SUPPORT_STARTED = "support_started"
+    ENDED = "ended"
+
+
+class ReferralOutcome(enum.StrEnum):
+    """How the support a service gave came to an end."""
+
     COMPLETED = "completed"
+    DROPPED_OUT = "dropped_out"
+    MOVED = "moved"
+    OTHER = "other"
 
 
 class Service(Model):
@@ -64,6 +74,15 @@ class ServiceReferral(Model):
     consent_id: Mapped[int | None] = internal(sa.ForeignKey("consent_record.id"))
     legal_basis: Mapped[LegalBasis | None] = internal()
     note: Mapped[str] = restricted(sa.Text, default="")
+    # The days the referral reached the service, the service answered, support started and
+    # ended, as the coordinator records them; and how it ended.
+    referred_on: Mapped[date | None] = need_to_know()
+    answered_on: Mapped[date | None] = need_to_know()
+    support_started_on: Mapped[date | None] = need_to_know()
+    ended_on: Mapped[date | None] = need_to_know()
+    outcome: Mapped[ReferralOutcome | None] = need_to_know()
+    # What the coordinator adds about how it ended: about the person, so never in a document.
+    outcome_note: Mapped[str] = restricted(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = created_at()
     created_by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = internal()
@@ -90,6 +109,8 @@ class ServiceReferralStep(Model):
     legal_basis: Mapped[LegalBasis | None] = internal()
     consent_id: Mapped[int | None] = internal(sa.ForeignKey("consent_record.id"))
     meeting_id: Mapped[int | None] = internal(sa.ForeignKey("meeting.id"), index=True)
+    # The day it happened, as recorded (a service's answer may be recorded days later).
+    happened_on: Mapped[date | None] = need_to_know()
     at: Mapped[datetime] = internal()
     by_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
 

@@ -4,7 +4,7 @@ Every function checks the policy, applies the rules, records the audit event and
 None commits: the entry point (request, job, command) does, once.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from conference.cases.rules import current_consent
 from conference.cases.services import consent_facts
 from conference.directory import rules
 from conference.directory.models import (
+    ReferralOutcome,
     Service,
     ServiceReferral,
     ServiceReferralStatus,
@@ -24,6 +25,7 @@ from conference.directory.models import (
 )
 from conference.errors import DomainError, ForbiddenError, check_version
 from conference.extensions import db
+from conference.formatting import to_zone
 from conference.meetings.models import Meeting, Recommendation
 from conference.meetings.services.base import check_in_session
 
@@ -90,7 +92,7 @@ def propose_referral(
     )
     db.session.add(referral)
     db.session.flush()
-    _add_step(referral, None, meeting=meeting, actor=actor, now=now)
+    _add_step(referral, None, meeting=meeting, actor=actor, now=now, happened_on=None)
     _audit(referral, "referral.proposed", actor, now)
     return referral
 
@@ -102,6 +104,7 @@ def _add_step(
     meeting: Meeting | None,
     actor: User,
     now: datetime,
+    happened_on: date | None,
 ) -> None:
     db.session.add(
         ServiceReferralStep(
@@ -111,10 +114,29 @@ def _add_step(
             legal_basis=referral.legal_basis,
             consent_id=referral.consent_id,
             meeting_id=meeting.id if meeting else None,
+            happened_on=happened_on,
             at=now,
             by_id=actor.id,
         )
     )
+
+
+def last_step_on(referral: ServiceReferral) -> date | None:
+    """The day of the referral's latest dated step."""
+    return db.session.scalar(
+        sa.select(sa.func.max(ServiceReferralStep.happened_on)).where(
+            ServiceReferralStep.referral_id == referral.id
+        )
+    )
+
+
+# Which of the referral's days each step sets.
+_DAY_OF_STEP = {
+    ServiceReferralStatus.REFERRED: "referred_on",
+    ServiceReferralStatus.ACCEPTED: "answered_on",
+    ServiceReferralStatus.SUPPORT_STARTED: "support_started_on",
+    ServiceReferralStatus.ENDED: "ended_on",
+}
 
 
 def advance_referral(
@@ -124,14 +146,18 @@ def advance_referral(
     legal_basis: LegalBasis | None,
     version: int,
     meeting: Meeting | None = None,
+    happened_on: date | None = None,
+    outcome: ReferralOutcome | None = None,
+    outcome_note: str = "",
     actor: User,
     now: datetime,
 ) -> None:
-    """Move a referral on; it is only `referred` with the person's consent or a legal basis.
-    Each step is kept, with the sitting that took it if the panel did."""
-    if not permissions.can_refer_to_service(actor, referral.case):
+    """Move a referral on; it is only `referred` with the person's consent or a legal basis, and
+    it ends with an outcome. Each step is kept with the day it happened (today unless given),
+    and the sitting that took it if the panel did."""
+    if not permissions.can_update_referral(actor, referral.case):
         raise ForbiddenError(
-            _("Only the chair, the secretary or the coordinator refer a case to a service.")
+            _("Only the case's coordinator and the panel's core members update a referral.")
         )
     if meeting is not None:
         check_in_session(meeting)
@@ -140,6 +166,16 @@ def advance_referral(
     )
     consent = consent_to_refer(referral.case, referral.service)
     rules.check_referral_step(referral.status, target, consent=consent, legal_basis=legal_basis)
+    today = to_zone(now, referral.case.panel.timezone).date()
+    day = happened_on or today
+    rules.check_step_facts(
+        target,
+        happened_on=day,
+        last_step_on=last_step_on(referral),
+        outcome=outcome,
+        outcome_note=outcome_note,
+        today=today,
+    )
     before = referral.status
     referral.status = target
     if target is ServiceReferralStatus.REFERRED:
@@ -148,10 +184,34 @@ def advance_referral(
         referral.consent_id = (
             consent_record_to_refer(referral.case, referral.service) if on_consent else None
         )
+    if target is ServiceReferralStatus.DECLINED and before is ServiceReferralStatus.REFERRED:
+        referral.answered_on = day  # the service said no
+    if target in _DAY_OF_STEP:
+        setattr(referral, _DAY_OF_STEP[target], day)
+    if target is ServiceReferralStatus.ENDED:
+        referral.outcome = outcome
+        referral.outcome_note = outcome_note.strip()
     referral.updated_at = now
-    _add_step(referral, before, meeting=meeting, actor=actor, now=now)
+    _add_step(referral, before, meeting=meeting, actor=actor, now=now, happened_on=day)
     _audit(referral, f"referral.{target.value}", actor, now)
     db.session.flush()
+
+
+def record_referral_viewed(
+    referral: ServiceReferral, *, actor: User, now: datetime, ip: str | None
+) -> None:
+    """The referral's page shows its restricted note on how support ended: audited."""
+    if not permissions.can_update_referral(actor, referral.case):
+        raise ForbiddenError(_("You may not see this referral."))
+    record_event(
+        "referral.viewed",
+        actor=actor,
+        now=now,
+        object_type="service_referral",
+        object_id=referral.id,
+        panel_id=referral.case.panel_id,
+        ip=ip,
+    )
 
 
 def _audit(referral: ServiceReferral, action: str, actor: User, now: datetime) -> None:

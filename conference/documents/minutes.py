@@ -229,20 +229,17 @@ def _basis(legal_basis: LegalBasis | None, consent: ConsentRecord | None, zone: 
 
 
 def _referrals(meeting: Meeting, case: Case, zone: str) -> list[dict[str, Any]]:
-    """Referrals to services the panel proposed at this sitting, or moved on in it."""
+    """Every referral of the case to a service, where it stands when the minutes are drafted,
+    with the steps the panel took at this sitting."""
     steps = db.session.scalars(
         sa.select(ServiceReferralStep)
         .join(ServiceReferral, ServiceReferral.id == ServiceReferralStep.referral_id)
         .where(ServiceReferral.case_id == case.id, ServiceReferralStep.meeting_id == meeting.id)
         .order_by(ServiceReferralStep.at, ServiceReferralStep.id)
     ).all()
-    referral_ids = {s.referral_id for s in steps}
     referrals = db.session.scalars(
         sa.select(ServiceReferral)
-        .where(
-            ServiceReferral.case_id == case.id,
-            sa.or_(ServiceReferral.meeting_id == meeting.id, ServiceReferral.id.in_(referral_ids)),
-        )
+        .where(ServiceReferral.case_id == case.id)
         .order_by(ServiceReferral.created_at, ServiceReferral.id)
     ).all()
     consents = {
@@ -268,6 +265,8 @@ def _referrals(meeting: Meeting, case: Case, zone: str) -> list[dict[str, Any]]:
                 "service": read_column(service, "name"),
                 "kind": label(read_column(service, "kind")),
                 "guided": read_column(referral, "guided"),
+                "status": label(read_column(referral, "status")),
+                "outcome": label(read_column(referral, "outcome")),
                 "proposed_here": read_column(referral, "meeting_id") == meeting.id,
                 "steps": [
                     {

@@ -194,3 +194,167 @@ def agenda_document(
         length_minutes=int((header.ends_at - header.starts_at).total_seconds() // 60),
         published=header.published_at is not None,
     )
+
+
+# --- The meeting pack ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackReport:
+    rag: str
+    summary: str
+    submitted_on: date
+
+
+@dataclass(frozen=True)
+class PackAction:
+    text: str
+    owner_agency: str
+    due_on: date
+    status: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PackDecision:
+    meeting_on: date | None
+    kind: str
+    text: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class PackReferral:
+    service: str
+    kind: str
+    status: str
+    guided: bool
+    since: date | None  # the day of its latest step
+    outcome: str  # how the support ended, once it has
+
+
+@dataclass(frozen=True)
+class PackCase:
+    number: int
+    reference: str
+    title: str
+    reasons: tuple[str, ...]
+    status: str
+    risk: str
+    concern: str
+    coordinator: str
+    coordinator_agency: str
+    lead_agency: str
+    referred_on: date
+    repeat_referral: bool
+    report: PackReport | None
+    actions: tuple[PackAction, ...]
+    decision: PackDecision | None
+    next_review_on: date | None
+    referrals: tuple[PackReferral, ...]
+
+
+@dataclass(frozen=True)
+class PackDocument:
+    """The meeting pack: the agenda as a cover, then one part per case the reader may see."""
+
+    agenda: AgendaDocument
+    cases: tuple[PackCase, ...]
+    reader_agency: str  # the partner agency the pack was made for; "" for the full panel
+
+
+@dataclass(frozen=True)
+class PackFacts:
+    """What the pack needs beyond the agenda, gathered per case id by the caller."""
+
+    reports: Mapping[int, Any]  # ProgressReport, the latest submitted
+    actions: Mapping[int, Sequence[Action]]  # the open ones
+    decisions: Mapping[int, Any]  # Recommendation, the latest decided, with its meeting
+    referrals: Mapping[int, Sequence[Any]]  # ServiceReferral, with their service
+    referral_since: Mapping[int, datetime]  # referral id -> its latest step
+
+
+def _pack_case(
+    number: int, item: AgendaItem, case: Case, facts: PackFacts, zone: str, today: date
+) -> PackCase:
+    coordinator = case.coordinator
+    report = facts.reports.get(case.id)
+    decision = facts.decisions.get(case.id)
+    decided_meeting = decision.item.meeting if decision is not None else None
+    return PackCase(
+        number=number,
+        reference=read_column(case, "reference"),
+        title=read_column(item, "title"),
+        reasons=tuple(label(Reason(r)) for r in read_column(item, "reasons")),
+        status=label(read_column(case, "status")),
+        risk=label(read_column(case, "risk_level")),
+        concern=label(read_column(case, "concern_category")),
+        coordinator=read_column(coordinator, "name") if coordinator else "",
+        coordinator_agency=read_column(coordinator.agency, "name") if coordinator else "",
+        lead_agency=read_column(case.lead_agency, "name") if case.lead_agency else "",
+        referred_on=to_zone(read_column(case, "referred_at"), zone).date(),
+        repeat_referral=read_column(case, "is_repeat_referral"),
+        report=PackReport(
+            rag=label(read_column(report, "rag")),
+            summary=read_column(report, "summary"),
+            submitted_on=to_zone(read_column(report, "submitted_at"), zone).date(),
+        )
+        if report is not None
+        else None,
+        actions=tuple(
+            PackAction(
+                text=read_column(a, "text"),
+                owner_agency=read_column(a.owner_agency, "name"),
+                due_on=read_column(a, "due_on"),
+                status=label(read_column(a, "status")),
+                overdue=is_overdue(read_column(a, "status"), read_column(a, "due_on"), today),
+            )
+            for a in facts.actions.get(case.id, ())
+        ),
+        decision=PackDecision(
+            meeting_on=to_zone(read_column(decided_meeting, "starts_at"), zone).date()
+            if decided_meeting is not None
+            else None,
+            kind=label(read_column(decision, "kind")),
+            text=read_column(decision, "text"),
+            outcome=label(read_column(decision, "outcome")),
+        )
+        if decision is not None
+        else None,
+        next_review_on=read_column(case, "next_review_on"),
+        referrals=tuple(_pack_referral(r, facts, zone) for r in facts.referrals.get(case.id, ())),
+    )
+
+
+def _pack_referral(referral: Any, facts: PackFacts, zone: str) -> PackReferral:
+    since = facts.referral_since.get(read_column(referral, "id"))
+    outcome = read_column(referral, "outcome")
+    return PackReferral(
+        service=read_column(referral.service, "name"),
+        kind=label(read_column(referral.service, "kind")),
+        status=label(read_column(referral, "status")),
+        guided=read_column(referral, "guided"),
+        since=to_zone(since, zone).date() if since is not None else None,
+        outcome=label(outcome) if outcome else "",
+    )
+
+
+def pack_document(
+    agenda: AgendaDocument,
+    items: Sequence[AgendaItem],
+    facts: PackFacts,
+    *,
+    may_see: Callable[[Case], bool],
+    reader_agency: str = "",
+    today: date,
+) -> PackDocument:
+    """The pack as one reader may receive it: the agenda, then each case item they may see with
+    its summary, reasons, latest report, open actions, last decision, referrals and next review."""
+    zone = agenda.meeting.timezone
+    active = [i for i in items if read_column(i, "removed_at") is None]
+    cases = tuple(
+        _pack_case(number, item, item.case, facts, zone, today)
+        for number, item in enumerate(active, start=1)
+        if item.case is not None and may_see(item.case)
+    )
+    return PackDocument(agenda=agenda, cases=cases, reader_agency=reader_agency)

@@ -13,6 +13,8 @@ from conference.actions.rules import OPEN_STATUSES
 from conference.auth.models import User
 from conference.cases.models import Case, CaseStatus, RiskLevel, Subject
 from conference.cases.rules import adult_cutoff
+from conference.directory.models import ServiceReferral, ServiceReferralStatus
+from conference.directory.rules import AWAITING_ANSWER
 from conference.extensions import db
 from conference.meetings import rules
 from conference.meetings.models import (
@@ -127,6 +129,7 @@ def agenda_settings(panel: Panel) -> rules.AgendaSettings:
         minutes_new_referral=panel.minutes_new_referral,
         minutes_review=panel.minutes_review,
         minutes_closure=panel.minutes_closure,
+        referral_answer_days=panel.referral_answer_days,
     )
 
 
@@ -148,6 +151,7 @@ class AgendaFacts:
     actions: list[rules.ActionFacts]
     reports: list[rules.ReportFacts]
     discussions: list[rules.Discussion]
+    referrals: list[rules.ReferralFacts]
 
 
 def agenda_facts(meeting: Meeting) -> AgendaFacts:
@@ -288,6 +292,24 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
             if case_id is not None
         ]
 
+    # Referrals waiting on a service's answer (the rule decides whether it has taken too long).
+    referrals = [
+        rules.ReferralFacts(case_id, ServiceReferralStatus(status), referred_on)
+        for case_id, status, referred_on in db.session.execute(
+            sa.select(
+                ServiceReferral.case_id,
+                sa.type_coerce(ServiceReferral.status, sa.String),
+                ServiceReferral.referred_on,
+            )
+            .join(Case, Case.id == ServiceReferral.case_id)
+            .where(
+                Case.panel_id == panel.id,
+                Case.status.in_(rules.ACTIVE_STATUSES),
+                ServiceReferral.status.in_(AWAITING_ANSWER),
+            )
+        )
+    ]
+
     return AgendaFacts(
         meeting=rules.MeetingFacts(
             on=on, length_minutes=length_minutes(meeting), previous_on=previous_on
@@ -297,4 +319,5 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
         actions=actions,
         reports=reports,
         discussions=discussions,
+        referrals=referrals,
     )

@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from conference.actions.models import ActionStatus, RagStatus
 from conference.actions.rules import is_overdue
 from conference.cases.models import CaseStatus, RiskLevel
+from conference.directory.models import ServiceReferralStatus
+from conference.directory.rules import is_unanswered
 from conference.errors import DomainError
 from conference.meetings.models import (
     AgendaItemKind,
@@ -51,6 +53,7 @@ class Reason(enum.StrEnum):
     POST_EXIT_FIRST = "post_exit_first"
     POST_EXIT_SECOND = "post_exit_second"
     ADDED = "added"  # put on the agenda by the chair or secretary
+    REFERRAL_UNANSWERED = "referral_unanswered"  # a service has not answered a referral
 
 
 class Group(enum.IntEnum):
@@ -71,6 +74,7 @@ GROUP_OF = {
     Reason.ESCALATED: Group.NEW_OR_ESCALATED,
     Reason.NOT_REACHED: Group.NEW_OR_ESCALATED,
     Reason.ADDED: Group.NEW_OR_ESCALATED,
+    Reason.REFERRAL_UNANSWERED: Group.REVIEW,
     Reason.REVIEW_DUE: Group.REVIEW,
     Reason.NOT_DISCUSSED: Group.REVIEW,
     Reason.CLOSURE_PROPOSED: Group.CLOSURE,
@@ -99,6 +103,7 @@ class AgendaSettings:
     minutes_review: int = 10
     minutes_closure: int = 5
     minutes_action_review: int = 10
+    referral_answer_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,14 @@ class ReportFacts(NamedTuple):
     closure_proposed: bool = False
     discussion_requested: bool = False
     for_this_meeting: bool = False  # written for the meeting whose agenda is being built
+
+
+class ReferralFacts(NamedTuple):
+    """A referral to a service waiting on the service's answer since `referred_on`."""
+
+    case_id: int
+    status: ServiceReferralStatus
+    referred_on: date | None
 
 
 class Discussion(NamedTuple):
@@ -192,6 +205,7 @@ class _Signals(NamedTuple):
     closure_requested: bool = False
     carried: tuple[Reason, ...] = ()  # deferred or not reached at the previous meeting
     last_discussed: date | None = None
+    referral_unanswered: bool = False
 
 
 def _reasons_for(
@@ -214,6 +228,8 @@ def _reasons_for(
     if signals.discussion_requested:
         reasons.append(Reason.DISCUSSION_REQUESTED)
     reasons.extend(signals.carried)
+    if signals.referral_unanswered:
+        reasons.append(Reason.REFERRAL_UNANSWERED)
     if case.next_review_on is not None and case.next_review_on <= meeting.on:
         reasons.append(Reason.REVIEW_DUE)
     waited_since = last_discussed or case.referred_on
@@ -226,12 +242,20 @@ def _reasons_for(
 
 def _signals(
     meeting: MeetingFacts,
+    settings: AgendaSettings,
     actions: Iterable[ActionFacts],
     reports: Iterable[ReportFacts],
     discussions: Iterable[Discussion],
+    referrals: Iterable[ReferralFacts],
 ) -> dict[int, _Signals]:
-    """Each case's signals, gathered in one pass over each input."""
+    """Each case's signals, gathered in one pass over each input. A service's silence counts as
+    it will stand on the day the panel sits (the `today` of the check is the meeting's day)."""
     previous = meeting.previous_on
+    unanswered = {
+        r.case_id
+        for r in referrals
+        if is_unanswered(r.status, r.referred_on, settings.referral_answer_days, meeting.on)
+    }
     overdue = {a.case_id for a in actions if is_overdue(a.status, a.due_on, meeting.on)}
     latest: dict[int, ReportFacts] = {}
     requested, closure = set(), set()
@@ -265,8 +289,15 @@ def _signals(
             closure_requested=case_id in closure,
             carried=tuple(dict.fromkeys(carried.get(case_id, ()))),
             last_discussed=last.get(case_id),
+            referral_unanswered=case_id in unanswered,
         )
-        for case_id in overdue | latest.keys() | requested | closure | last.keys() | carried.keys()
+        for case_id in overdue
+        | latest.keys()
+        | requested
+        | closure
+        | last.keys()
+        | carried.keys()
+        | unanswered
     }
 
 
@@ -330,10 +361,11 @@ def propose_agenda(
     actions: Iterable[ActionFacts] = (),
     reports: Iterable[ReportFacts] = (),
     discussions: Iterable[Discussion] = (),
+    referrals: Iterable[ReferralFacts] = (),
 ) -> list[ProposedItem]:
     """The proposed agenda: the standing action review, then every case that needs the panel,
     once each with all its reasons, in order of business, with time slots and carry-over marks."""
-    signals = _signals(meeting, actions, reports, discussions)
+    signals = _signals(meeting, settings, actions, reports, discussions, referrals)
     quiet = _Signals()
     proposed = []
     for case in cases:

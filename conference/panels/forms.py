@@ -49,6 +49,10 @@ class PanelSettingsForm(FlaskForm):
         _l("Progress reports due (days before the meeting)"),
         validators=[InputRequired(), NumberRange(min=0, max=30)],
     )
+    referral_answer_days = IntegerField(
+        _l("A service answers a referral within (days)"),
+        validators=[InputRequired(), NumberRange(min=1, max=120)],
+    )
     minutes_new_referral = _minutes(_l("Minutes for a new referral"))
     minutes_review = _minutes(_l("Minutes for a review"))
     minutes_closure = _minutes(_l("Minutes for a closure or post-exit review"))

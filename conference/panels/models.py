@@ -71,6 +71,8 @@ class Panel(Model):
     minutes_review: Mapped[int] = internal(default=10)
     minutes_closure: Mapped[int] = internal(default=5)
     report_due_days: Mapped[int] = internal(default=3)
+    # A referral to a service unanswered this many days comes back to the coordinator and panel.
+    referral_answer_days: Mapped[int] = internal(default=14, server_default="14")
     retention_months: Mapped[int] = internal(default=60)
     # Counts from 1 to this less one never leave the panel (statistics exports).
     suppression_threshold: Mapped[int] = internal(default=5, server_default="5")

@@ -28,6 +28,7 @@ SETTINGS = (
     "post_exit_review_second_months",
     "minors_first",
     "report_due_days",
+    "referral_answer_days",
     "minutes_new_referral",
     "minutes_review",
     "minutes_closure",

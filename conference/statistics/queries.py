@@ -321,7 +321,11 @@ def endings_statement(scope: Scope) -> sa.Select[Any]:
         .where(
             ServiceReferral.case_id == CaseStatusChange.case_id,
             ServiceReferral.status.in_(
-                (ServiceReferralStatus.ACCEPTED, ServiceReferralStatus.COMPLETED)
+                (
+                    ServiceReferralStatus.ACCEPTED,
+                    ServiceReferralStatus.SUPPORT_STARTED,
+                    ServiceReferralStatus.ENDED,
+                )
             ),
         )
         .exists()

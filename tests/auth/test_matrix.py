@@ -236,6 +236,9 @@ EXPECTED: dict[str, Row] = {
         lambda o: f"/notifications/{o.notification}", frozenset({"chair"})
     ),
     "cases.index": get(lambda o: "/cases/", EVERYONE),
+    # Finding a person: full members from a core agency (and coordinators who are full
+    # members); partners, even one who coordinates, and administrators are refused.
+    "cases.find": get(lambda o: "/cases/find", FULL | {"other_panel"}),  # on their own panels
     "cases.new": get(lambda o: "/cases/new", PANEL | {"other_panel"}),  # to their own panel
     "cases.show": get(_case, SEES_CASE),
     "cases.restricted": get(lambda o: f"{_case(o)}/restricted", RESTRICTED),
@@ -254,9 +257,9 @@ EXPECTED: dict[str, Row] = {
     "directory.index": get(lambda o: "/services/", EVERYONE),  # their own panels' only
     "directory.new": get(lambda o: "/services/new", LEADS),
     "directory.edit": get(lambda o: f"/services/{o.service}", LEADS),
-    "directory.step": post(
-        lambda o: f"/services/referrals/{o.service_referral}/step", LEADS_AND_COORDINATOR
-    ),
+    # Following a referral to its outcome: the coordinator and the panel's core members.
+    "directory.referral": get(lambda o: f"/services/referrals/{o.service_referral}", RESTRICTED),
+    "directory.step": post(lambda o: f"/services/referrals/{o.service_referral}/step", RESTRICTED),
     "panels.settings": get(lambda o: f"/panels/{o.panel_code}/settings", LEADS),
     "statistics.index": get(lambda o: "/statistics", EVERYONE),  # the panels they may read
     "statistics.page": get(lambda o: f"/panels/{o.panel_code}/statistics", STATISTICS),
@@ -272,6 +275,8 @@ EXPECTED: dict[str, Row] = {
     "meetings.agenda": get(lambda o: f"{_meeting(o)}/agenda", PANEL),
     "meetings.agenda_pdf": get(lambda o: f"{_meeting(o)}/agenda.pdf", PANEL),
     "meetings.invite": get(lambda o: f"{_meeting(o)}/invite.ics", PANEL),
+    # The pack: those invited (here the chair only) and those who run the meeting.
+    "meetings.pack_pdf": get(lambda o: f"{_meeting(o)}/pack.pdf", LEADS),
     "meetings.build": post(lambda o: f"{_meeting(o)}/agenda/build", LEADS),
     "meetings.publish": post(lambda o: f"{_meeting(o)}/agenda/publish", LEADS),
     "meetings.add_case": post(lambda o: f"{_meeting(o)}/agenda/cases", LEADS),

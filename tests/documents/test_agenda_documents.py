@@ -154,14 +154,20 @@ def test_the_documents_command_writes_the_set_and_audits_it(
     assert result.exit_code == 0, result.output
     day = (NOW + timedelta(days=7)).date().isoformat()
     names = sorted(p.name for p in (tmp_path / "set").iterdir())
-    assert names == [f"RVT-{day}-agenda.pdf", f"RVT-{day}-invite.ics"]
+    assert names == [
+        f"RVT-{day}-agenda.pdf",
+        f"RVT-{day}-invite.ics",
+        f"RVT-{day}-pack-NGO.pdf",
+        f"RVT-{day}-pack-SOC.pdf",
+        f"RVT-{day}-pack.pdf",
+    ]
     text = pdf_text((tmp_path / "set" / f"RVT-{day}-agenda.pdf").read_bytes())
     assert world.cases["plain"].reference in text
     db.session.expire_all()
     rendered = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "document.rendered")
     ).all()
-    assert len(rendered) == 2
+    assert len(rendered) == 5
 
     missing = app.test_cli_runner().invoke(
         args=["documents", "render", "--meeting", "999999", "--out", str(tmp_path)]

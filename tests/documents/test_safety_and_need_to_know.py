@@ -10,6 +10,7 @@ from flask import Flask
 from pypdf import PdfReader
 
 from conference.actions.jobs import action_reminders
+from conference.directory.models import ReferralOutcome, ServiceReferralStatus
 from conference.documents import meeting as meeting_documents
 from conference.documents.minutes import extract_agencies, extract_content
 from conference.documents.pdf import html_to_pdf
@@ -36,6 +37,8 @@ from tests.factories import (
     AttendanceFactory,
     MeetingFactory,
     RecommendationFactory,
+    ServiceFactory,
+    ServiceReferralFactory,
 )
 from tests.worlds import World, add_restricted_records, build_world
 
@@ -74,7 +77,7 @@ def world() -> World:
     return world
 
 
-def test_no_restricted_value_reaches_the_agenda_minutes_extracts_or_emails(
+def test_no_restricted_value_reaches_the_agenda_pack_minutes_extracts_or_emails(
     app: Flask, world: World, smtp_server
 ) -> None:
     messages, port = smtp_server
@@ -108,14 +111,37 @@ def test_no_restricted_value_reaches_the_agenda_minutes_extracts_or_emails(
             text=f"Action {position}",
             due_on=TODAY - timedelta(days=1),
         )
+    service = ServiceFactory(panel_id=world.panel.id, name="Exit Riverton")
+    for case in on_agenda:  # followed to its end: the note on how it ended is restricted
+        ServiceReferralFactory(
+            case=case,
+            service=service,
+            meeting_id=meeting.id,
+            status=ServiceReferralStatus.ENDED,
+            outcome=ReferralOutcome.OTHER,
+            ended_on=TODAY,
+        )
     markers = seed_markers()
     assert len(markers) >= 8
+    assert "MKSERVICOUTCOM" in markers
     db.session.commit()
 
     documents: dict[str, str] = {}
     documents["agenda"] = pdf_text(
         meeting_documents.agenda_pdf(meeting, may_see=meeting_documents.everyone, now=NOW)
     )
+    documents["meeting pack"] = pdf_text(
+        meeting_documents.pack_pdf(meeting, may_see=meeting_documents.everyone, now=NOW)
+    )
+    for agency in meeting_documents.partner_agencies(meeting):
+        documents[f"meeting pack {agency.code}"] = pdf_text(
+            meeting_documents.pack_pdf(
+                meeting,
+                may_see=meeting_documents.shared_with(agency),
+                now=NOW,
+                reader_agency=agency.name,
+            )
+        )
     meeting.status = MeetingStatus.CLOSED
     version = minutes_services.draft_minutes(meeting, actor=chair, now=NOW)
     documents["minutes"] = pdf_text(archive.render_minutes(version.content, locale="en"))
@@ -146,7 +172,12 @@ def test_no_restricted_value_reaches_the_agenda_minutes_extracts_or_emails(
         assert leaked == [], f"{name} holds restricted values: {leaked}"
     for case in on_agenda:
         assert case.reference in documents["agenda"]
+        assert case.reference in documents["meeting pack"]
         assert case.reference in documents["minutes"]
+    assert "Exit Riverton" in documents["meeting pack"]
+    assert "Exit Riverton" in documents["minutes"]
+    assert world.cases["shared"].reference in documents["meeting pack NGO"]
+    assert world.cases["plain"].reference not in documents["meeting pack NGO"]
     for n in (1, 2, 3):
         assert f"Action {n}" in documents["minutes"]
         assert f"Recommendation {n}" in documents["minutes"]

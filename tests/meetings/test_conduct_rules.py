@@ -137,9 +137,12 @@ def test_a_coordinator_is_chosen_with_a_reason() -> None:
         (S.PROPOSED, S.REFERRED, ConsentState.WITHDRAWN, LegalBasis.CONSENT, DomainError),
         (S.PROPOSED, S.REFERRED, ConsentState.NOT_SOUGHT, LegalBasis.VITAL_INTERESTS, None),
         (S.REFERRED, S.ACCEPTED, ConsentState.GIVEN, None, None),
-        (S.ACCEPTED, S.COMPLETED, ConsentState.GIVEN, None, None),
-        (S.COMPLETED, S.REFERRED, ConsentState.GIVEN, None, InvalidTransitionError),
-        (S.PROPOSED, S.COMPLETED, ConsentState.GIVEN, None, InvalidTransitionError),
+        (S.ACCEPTED, S.SUPPORT_STARTED, ConsentState.GIVEN, None, None),
+        (S.ACCEPTED, S.ENDED, ConsentState.GIVEN, None, None),
+        (S.SUPPORT_STARTED, S.ENDED, ConsentState.GIVEN, None, None),
+        (S.ENDED, S.REFERRED, ConsentState.GIVEN, None, InvalidTransitionError),
+        (S.PROPOSED, S.ENDED, ConsentState.GIVEN, None, InvalidTransitionError),
+        (S.REFERRED, S.SUPPORT_STARTED, ConsentState.GIVEN, None, InvalidTransitionError),
     ],
 )
 def test_referral_steps_and_consent(current, target, consent, basis, error) -> None:  # type: ignore[no-untyped-def]

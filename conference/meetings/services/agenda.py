@@ -93,7 +93,13 @@ def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
         )
     facts = queries.agenda_facts(meeting)
     proposal = rules.propose_agenda(
-        facts.meeting, facts.settings, facts.cases, facts.actions, facts.reports, facts.discussions
+        facts.meeting,
+        facts.settings,
+        facts.cases,
+        facts.actions,
+        facts.reports,
+        facts.discussions,
+        facts.referrals,
     )
     kept = [i for i in meeting.items if not i.proposed or i.removed_at is not None]
     by_case = {i.case_id: i for i in kept if i.case_id is not None}

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import (
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -240,6 +241,26 @@ def agenda_pdf(meeting_id: int) -> Any:
     base.record_document(meeting, "agenda.pdf", actor=current_user, now=utcnow(), ip=client_ip())
     db.session.commit()
     return _download(pdf, "application/pdf", documents.document_name(meeting, "agenda", "pdf"))
+
+
+@bp.route("/<int:meeting_id>/pack.pdf")
+@recent_authentication()
+def pack_pdf(meeting_id: int) -> Any:
+    meeting = load_meeting(meeting_id)
+    if not permissions.can_get_pack(current_user, meeting):
+        abort(403)
+    partner = permissions.panel_role(current_user, meeting.panel_id) not in (
+        permissions.FULL_PANEL_ROLES
+    )
+    pdf = documents.pack_pdf(
+        meeting,
+        may_see=_reader_may_see,
+        now=utcnow(),
+        reader_agency=current_user.agency.name if partner else "",
+    )
+    base.record_document(meeting, "pack.pdf", actor=current_user, now=utcnow(), ip=client_ip())
+    db.session.commit()
+    return _download(pdf, "application/pdf", documents.document_name(meeting, "pack", "pdf"))
 
 
 @bp.route("/<int:meeting_id>/invite.ics")

@@ -3,6 +3,7 @@
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_babel.speaklater import LazyString
 
 from conference.actions.models import ActionStatus, RagStatus
@@ -106,11 +107,12 @@ _LABELS: tuple[tuple[enum.Enum, LazyString], ...] = (
     (ServiceKind.VICTIM_SUPPORT, _l("Victim support")),
     (ServiceKind.RELIGIOUS_SUPPORT, _l("Religious community support")),
     (ServiceKind.OTHER, _l("Other")),
-    (ServiceReferralStatus.PROPOSED, _l("Proposed")),
+    # A referral to a service, not of a case to the panel: the same English, other words.
+    (ServiceReferralStatus.PROPOSED, _lp("referral to a service", "Proposed")),
     (ServiceReferralStatus.CONSENT_SOUGHT, _l("Consent sought")),
-    (ServiceReferralStatus.REFERRED, _l("Referred")),
-    (ServiceReferralStatus.ACCEPTED, _l("Accepted")),
-    (ServiceReferralStatus.DECLINED, _l("Declined")),
+    (ServiceReferralStatus.REFERRED, _lp("referral to a service", "Referred")),
+    (ServiceReferralStatus.ACCEPTED, _lp("referral to a service", "Accepted")),
+    (ServiceReferralStatus.DECLINED, _lp("referral to a service", "Declined")),
     (ServiceReferralStatus.SUPPORT_STARTED, _l("Support started")),
     (ServiceReferralStatus.ENDED, _l("Ended")),
     (ReferralOutcome.COMPLETED, _l("Completed")),

@@ -35,7 +35,7 @@ install: system-deps $(STAMP) $(COMPILED)
 # After adding or changing a message: extract every marked string and merge it into the
 # catalogues; then translate the new entries (DEVELOPERS.md, "Languages").
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k _lp:1c,2 -k N_ --no-location --sort-output \
 		--omit-header -o conference/translations/messages.pot .
 	$(BIN)/pybabel update -i conference/translations/messages.pot -d conference/translations \
 		--no-fuzzy-matching --ignore-obsolete

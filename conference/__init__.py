@@ -343,5 +343,7 @@ def _register_templates(app: Flask) -> None:
         local_date=formatting.local_date,
         local_time=formatting.local_time,
         clock_time=formatting.clock_time,
+        number=formatting.number,
+        percent=formatting.percent,
         long_date=formatting.long_date,
     )

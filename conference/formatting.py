@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
 
 def to_zone(value: datetime, timezone: str) -> datetime:
@@ -91,3 +91,13 @@ class LazyDate:
         if isinstance(self.value, datetime):
             return local_date(self.value, self.timezone or "UTC")
         return long_date(self.value)
+
+
+def number(value: float) -> str:
+    """A number as the reader writes it: '21,8' in Finnish, '21.8' in English."""
+    return str(format_decimal(value, format="#,##0.#"))
+
+
+def percent(value: float) -> str:
+    """A share given in per cent (0 to 100), as the reader writes it: '15 %', '15%'."""
+    return str(format_percent(value / 100, format=None))

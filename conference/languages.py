@@ -9,7 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -82,6 +92,15 @@ def _panel_language() -> str | None:
     return None
 
 
+def reader_zone() -> str:
+    """The time zone the signed-in reader's panel keeps (their first), for times not tied to a
+    panel (notifications, sessions, sign-in pauses); else the installation's."""
+    user = _signed_in_user() if has_request_context() else None
+    for membership in getattr(user, "current_memberships", []) if user else []:
+        return str(membership.panel.timezone)
+    return str(current_app.config["DEFAULT_TIMEZONE"])
+
+
 @contextmanager
 def written_in(locale: str | None) -> Iterator[None]:
     """Render what follows in the given language (a document's, a recipient's)."""
@@ -110,4 +129,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def languages() -> dict[str, Any]:
-        return {"LANGUAGES": LANGUAGES, "current_language": str(get_locale() or DEFAULT)}
+        return {
+            "LANGUAGES": LANGUAGES,
+            "current_language": str(get_locale() or DEFAULT),
+            "reader_zone": reader_zone(),
+        }

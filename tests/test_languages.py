@@ -58,6 +58,8 @@ def extracted() -> Catalog:
                 "-k",
                 "lazy_pgettext:1c,2",
                 "-k",
+                "_lp:1c,2",
+                "-k",
                 "N_",
                 "--omit-header",
                 "-o",
@@ -88,7 +90,7 @@ def test_every_message_is_translated_none_fuzzy_with_its_placeholders(locale: st
     for message in extracted():
         if not message.id:
             continue
-        entry = ours.get(message.id)
+        entry = ours.get(message.id, context=message.context)
         strings = (
             [] if entry is None else list(entry.string) if entry.pluralizable else [entry.string]
         )

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -33,6 +32,7 @@ from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.formatting import local_datetime
+from conference.languages import reader_zone
 from conference.notify.queries import undelivered
 from conference.views import apply_change, client_ip, show_error
 
@@ -46,7 +46,7 @@ def _refuse(locked_until: datetime | None) -> int:
         flash(
             _(
                 "Too many failed sign-ins. Signing in is paused until %(time)s.",
-                time=local_datetime(locked_until, current_app.config["DEFAULT_TIMEZONE"]),
+                time=local_datetime(locked_until, reader_zone()),
             ),
             "danger",
         )

@@ -17,6 +17,7 @@ from conference.db import utcnow
 from conference.directory import queries as directory_queries
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.formatting import local_date
 from conference.forms import no_choice, options
 from conference.labels import label
 from conference.meetings.models import Recommendation, RecommendationOutcome
@@ -204,7 +205,10 @@ def _status_form(case: Case) -> forms.StatusForm | None:
     ).all()
     form.recommendation_id.choices = [
         no_choice(_("None")),
-        *options((r.id, f"{r.created_at:%d %b %Y}: {r.text[:80]}") for r in adopted),
+        *options(
+            (r.id, f"{local_date(r.created_at, case.panel.timezone)}: {r.text[:80]}")
+            for r in adopted
+        ),
     ]
     return form
 

@@ -49,7 +49,7 @@ class ReferralStepForm(FlaskForm):
 class ReferralUpdateForm(ReferralStepForm):
     """The coordinator's update between meetings: the step, the day it happened, how it ended."""
 
-    happened_on = DateField(_l("On"), validators=[Optional()])
+    happened_on = DateField(_l("Day it happened"), validators=[Optional()])
     outcome = SelectField(
         _l("How it ended"),
         choices=[no_choice(_l("Not ended")), *enum_choices(ReferralOutcome)],

@@ -27,7 +27,7 @@ from conference.cases.models import (
 from conference.directory.models import Service, ServiceReferral, ServiceReferralStep
 from conference.documents.projection import read_column
 from conference.extensions import db
-from conference.formatting import local_date, local_datetime, long_date, to_zone
+from conference.formatting import local_date, local_datetime, local_time, long_date
 from conference.labels import label
 from conference.meetings.models import (
     AgendaItem,
@@ -65,7 +65,7 @@ DECISIONS = {
 
 
 def _clock(value: datetime | None, zone: str) -> str:
-    return to_zone(value, zone).strftime("%H:%M") if value else ""
+    return local_time(value, zone)
 
 
 def _attendance(meeting: Meeting, zone: str) -> list[dict[str, Any]]:
@@ -392,7 +392,9 @@ def minutes_content(
                 {
                     "number": number_on_agenda,
                     "kind": read_column(item, "kind").value,
-                    "title": read_column(item, "title"),
+                    "title": _("Open actions from the last meeting")
+                    if item.kind is AgendaItemKind.ACTION_REVIEW
+                    else read_column(item, "title"),
                     "facts": read_column(item, "facts"),
                     "assessment": read_column(item, "assessment"),
                     "outcome": label(read_column(item, "outcome")) if item.outcome else "",

@@ -1,6 +1,7 @@
 """Meeting forms: input shape only; the rules live in rules.py and services.py."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -71,7 +72,9 @@ class AddCaseForm(SubmitOnce, FlaskForm):
         _l("Case reference"), filters=[strip], validators=[DataRequired(), Length(max=32)]
     )
     minutes = IntegerField(
-        _l("Minutes"), default=10, validators=[InputRequired(), NumberRange(min=1, max=240)]
+        _lp("duration", "Minutes"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=1, max=240)],
     )
     note = StringField(_l("Why (optional)"), filters=[strip], validators=[Length(max=200)])
 
@@ -79,7 +82,9 @@ class AddCaseForm(SubmitOnce, FlaskForm):
 class AddGeneralForm(SubmitOnce, FlaskForm):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     minutes = IntegerField(
-        _l("Minutes"), default=10, validators=[InputRequired(), NumberRange(min=1, max=240)]
+        _lp("duration", "Minutes"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=1, max=240)],
     )
 
 
@@ -99,7 +104,9 @@ class MoveForm(FlaskForm):
 
 
 class RetimeForm(FlaskForm):
-    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=240)])
+    minutes = IntegerField(
+        _lp("duration", "Minutes"), validators=[InputRequired(), NumberRange(min=1, max=240)]
+    )
 
 
 class PresenceForm(FlaskForm):

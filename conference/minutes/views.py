@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -27,7 +26,7 @@ from conference.errors import DomainError
 from conference.extensions import db
 from conference.formatting import local_datetime
 from conference.forms import no_choice, options
-from conference.languages import written_in
+from conference.languages import reader_zone, written_in
 from conference.meetings.models import AttendanceStatus, Meeting
 from conference.meetings.services.base import record_document
 from conference.minutes import archive, comments, forms, services
@@ -335,7 +334,7 @@ def _refusal(locked_until: Any) -> str:
     if locked_until is not None:
         return _(
             "Too many failed attempts. Signing is paused until %(time)s.",
-            time=local_datetime(locked_until, current_app.config["DEFAULT_TIMEZONE"]),
+            time=local_datetime(locked_until, reader_zone()),
         )
     return _("That is not your password (or the code is wrong).")
 

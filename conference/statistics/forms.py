@@ -9,7 +9,7 @@ from conference.forms import no_choice, options
 
 QUARTERS = [
     no_choice(_l("The whole year")),
-    *options((str(n), f"Q{n}") for n in (1, 2, 3, 4)),
+    *options((str(n), _l("Q%(number)d", number=n)) for n in (1, 2, 3, 4)),
 ]
 
 

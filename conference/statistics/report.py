@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from conference.formatting import number, percent
 from conference.statistics import labels
 from conference.statistics.queries import Figures
 from conference.statistics.rules import (
@@ -105,7 +106,7 @@ class ShownDuration:
         """A percentile as it would leave the panel."""
         if self.hidden:
             return HIDDEN_TEXT
-        return NOT_KNOWN if value is None else f"{value:g}"
+        return NOT_KNOWN if value is None else number(value)
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def statistics_view(
     elif repeated.mark or total.mark:
         share_text = HIDDEN_TEXT
     else:
-        share_text = f"{exact_share:.0f}%"
+        share_text = percent(round(exact_share))
     return StatisticsView(
         panel_name=panel_name,
         panel_code=panel_code,

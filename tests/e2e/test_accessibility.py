@@ -199,3 +199,25 @@ def test_every_control_shows_a_visible_focus_ring(world: World, open_as) -> None
         if style[0] != "BODY":
             rings.add((style[1], style[2]))
     assert rings == {("solid", "3px")}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "nl"])
+def test_the_chair_runs_the_sitting_in_their_own_language(
+    world: World, open_as, language: str
+) -> None:
+    """The chair's view in Finnish, Swedish and Dutch: chosen in the footer, named in the page,
+    as accessible as in English (the longer words still fit)."""
+    page = open_as(world.users["chair"], TEST_PASSWORD)
+    running = world.running  # type: ignore[attr-defined]
+    page.goto(f"/meetings/{running.id}/items/{running.items[0].id}")
+    page.select_option("#footer-language", language)
+    page.locator("footer button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    assert f"/items/{running.items[0].id}" in page.url  # back where the chair was
+    assert serious_violations(page) == []
+    overflowing = page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    assert not overflowing, "no page wider than the window"
+    if language == "fi":
+        screenshot(page, "chairs-view-fi")

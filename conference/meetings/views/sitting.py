@@ -27,7 +27,7 @@ from conference.directory.models import Service, ServiceReferral
 from conference.directory.rules import NEXT_STEPS
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.formatting import local_time, local_to_utc, to_zone
+from conference.formatting import local_date, local_time, local_to_utc, to_zone
 from conference.forms import no_choice, options
 from conference.labels import label
 from conference.meetings import forms, queries, rules
@@ -68,7 +68,7 @@ def open_sitting(meeting_id: int) -> Any:
                 _(
                     "This meeting is on %(day)s. Opening it now starts the sitting: from then "
                     "on its agenda is fixed and its record is taken.",
-                    day=meeting.starts_at.strftime("%Y-%m-%d"),
+                    day=local_date(meeting.starts_at, zone),
                 )
             ],
             action=url_for("meetings.open_sitting", meeting_id=meeting.id),

@@ -195,7 +195,9 @@ def pdf_text(body: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
 
 
-def test_the_agenda_is_in_the_panels_language_whoever_asks(app: Flask, world: World) -> None:
+def test_the_agenda_and_the_pack_are_in_the_panels_language_whoever_asks(
+    app: Flask, world: World
+) -> None:
     world.panel.locale = "fi"
     meeting = MeetingFactory(panel=world.panel, starts_at=NOW + timedelta(days=7))
     db.session.commit()
@@ -207,12 +209,18 @@ def test_the_agenda_is_in_the_panels_language_whoever_asks(app: Flask, world: Wo
             meeting, may_see=meeting_documents.everyone, now=NOW, locale="nl"
         )
     )
+    pack = pdf_text(
+        meeting_documents.pack_pdf(meeting, may_see=meeting_documents.everyone, now=NOW)
+    )
     with app.test_request_context():
         for locale, body in (("fi", text), ("nl", dutch)):
             with force_locale(locale):
                 heading = _("Why it is on the agenda")
             assert heading != "Why it is on the agenda", locale
             assert heading in body, locale
+        with force_locale("fi"):
+            assert _("Meeting pack") in pack
+            assert _("Page %(page)s of %(pages)s", page=1, pages=1) in pack
 
 
 def test_a_minutes_version_keeps_the_language_it_was_drawn_up_in(app: Flask, world: World) -> None:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from conference.auth import permissions
 from conference.auth.models import User
 from conference.cases.models import Case
+from conference.db import insert_many
 from conference.errors import (
     DomainError,
     InvalidTransitionError,
@@ -109,12 +110,16 @@ def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
         rows.append(
             {
                 "meeting_id": meeting.id,
-                "kind": proposed.kind,
+                "kind": proposed.kind.value,
                 "case_id": proposed.case_id,
                 "title": _("Open actions from the last meeting") if standing else "",
                 "reasons": [r.value for r in proposed.reasons],
                 "proposed": True,
                 "minutes_allocated": proposed.minutes,
+                "removed_reason": "",
+                "facts": "",
+                "assessment": "",
+                "version_id": 1,
             }
         )
     # The proposal comes first, then what was put on by hand, in the order the chair gave it.
@@ -136,7 +141,7 @@ def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
         )
     )
     if rows:
-        db.session.execute(sa.insert(cast(sa.Table, AgendaItem.__table__)), rows)
+        insert_many(db.session.connection(), cast(sa.Table, AgendaItem.__table__), rows)
     db.session.expire(meeting, ["items"])
     audit_meeting(meeting, "agenda.built", actor, now, {"proposed": len(rows)})
     db.session.flush()

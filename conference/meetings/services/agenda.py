@@ -4,6 +4,9 @@ Every function checks the policy, applies the rules, records the audit event and
 None commits: the entry point (request, job, command) does, once.
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
@@ -78,6 +81,20 @@ def _after_publication(
     audit_meeting(meeting, "agenda.changed", actor, now, {"change": kind.value, "item_id": item.id})
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while the facts are read and decided on: tens of thousands of
+    short-lived tuples, no cycles among them, set off collections that took a sixth of the
+    build. The collector is as it was afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
     """Replace the builder's proposal with a fresh one from the caseload; returns its size.
 
@@ -91,6 +108,11 @@ def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
         raise InvalidTransitionError(
             _("The agenda has been published and is frozen. Add or remove items instead.")
         )
+    with _collector_paused():
+        return _build(meeting, actor=actor, now=now)
+
+
+def _build(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
     facts = queries.agenda_facts(meeting)
     proposal = rules.propose_agenda(
         facts.meeting, facts.settings, facts.cases, facts.actions, facts.reports, facts.discussions

@@ -169,7 +169,8 @@ def seed(rng: random.Random) -> m.Panel:
                     }
                 )
                 discussed = [first + k * rng.randint(2, 8) for k in range(3)]
-                discussed = [i for i in discussed if i < len(sittings)]
+                # (A case comes up once a sitting: one report per case and sitting.)
+                discussed = sorted({i for i in discussed if i < len(sittings)})
                 closes = fate < 0.65 and len(discussed) == 3
                 for k, i in enumerate(discussed):
                     items.append(

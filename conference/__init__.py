@@ -34,6 +34,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from conference import languages, observability
+from conference.db import tune_connections
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from conference.observability import SESSIONLESS_ENDPOINTS
@@ -112,6 +113,8 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     # never an overflow in PostgreSQL.
     app.url_map.converters["int"] = DatabaseId
     db.init_app(app)
+    with app.app_context():
+        tune_connections(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # Logs (one JSON object per line in production), the request id, metrics, /healthz and
     # /readyz: before every other request hook, so that even a request refused early has its id.

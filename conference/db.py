@@ -1,6 +1,7 @@
 """The declarative base, column classification helpers and the aware-UTC datetime type."""
 
 import enum
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,56 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def tune_connections(engine: sa.Engine) -> None:
+    """Per-connection settings: PostgreSQL without JIT compilation.
+
+    The JIT compiles a plan whose estimated cost is high, which a query over a national caseload
+    reaches at once; compiling took 0.4 s for a statement that runs in 0.2 s (the agenda
+    builder's, the statistics page's). Nothing the app asks gains from it.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_jit(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+
+def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that all give the same columns, as plain values (strings for enumerations,
+    lists for JSON), with every column that has no server default.
+
+    PostgreSQL takes them in one statement, a column to an array, unnested; one statement per
+    row (what executemany sends) costs it 60 µs a row. SQLite's executemany is fast already.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        connection.execute(sa.insert(table), rows)
+        return
+    arrays = []
+    params: dict[str, list[Any]] = {}
+    for n, name in enumerate(columns):
+        column = table.c[name]
+        values = [row[name] for row in rows]
+        if isinstance(column.type, sa.JSON):
+            values = [None if v is None else json.dumps(v) for v in values]
+        params[f"c{n}"] = values
+        arrays.append(f"CAST(:c{n} AS {column.type.compile(dialect)}[])")
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    # Table, column and type names come from the schema; every value is a bound parameter.
+    target = dialect.identifier_preparer.format_table(table)
+    unnested = ", ".join(arrays)
+    statement = sa.text(
+        f"INSERT INTO {target} ({names}) SELECT * FROM unnest({unnested})"  # noqa: S608  # nosec B608
+    )
+    connection.execute(statement, params)
 
 
 _METADATA = sa.MetaData(naming_convention=NAMING_CONVENTION)

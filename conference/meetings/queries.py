@@ -2,13 +2,13 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from conference.actions.models import Action, ProgressReport
+from conference.actions.models import Action, ProgressReport, RagStatus
 from conference.actions.rules import OPEN_STATUSES
 from conference.auth.models import User
 from conference.cases.models import Case, CaseStatus, RiskLevel, Subject
@@ -138,6 +138,7 @@ def length_minutes(meeting: Meeting) -> int:
 
 
 _CASE_STATUS = {s.value: s for s in CaseStatus}
+_DAY, _WEEK = timedelta(days=1), timedelta(days=7)
 _RISK = {r.value: r for r in RiskLevel}
 
 
@@ -154,20 +155,121 @@ class AgendaFacts:
     referrals: list[rules.ReferralFacts]
 
 
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant the panel's day begins, to compare stored instants with local days in SQL."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
 def agenda_facts(meeting: Meeting) -> AgendaFacts:
-    """The caseload as the agenda builder sees it, for this meeting's date."""
+    """The caseload as the agenda builder sees it, for this meeting's date.
+
+    Only the cases that could have a reason are read (the candidates): the conditions below are
+    each a necessary condition of one of the builder's reasons, so the rules, which decide, see
+    every case they would propose and not the tens of thousands they would pass over.
+    """
     panel = meeting.panel
     zone = ZoneInfo(panel.timezone)
     settings = agenda_settings(panel)
     on = meeting.starts_at.astimezone(zone).date()
     previous = previous_meeting(meeting)
     previous_on = previous.starts_at.astimezone(zone).date() if previous else None
-    closed_since = meeting.starts_at - timedelta(days=31 * (settings.post_exit_second_months + 1))
-    in_scope = sa.or_(
-        Case.status.in_(rules.ACTIVE_STATUSES),
-        sa.and_(Case.status == CaseStatus.CLOSED, Case.closed_at >= closed_since),
-    )
+    held = (MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED)
+    carries = previous is not None and previous.status in held
 
+    discussed_before = (
+        sa.select(AgendaItem.case_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            Meeting.panel_id == panel.id,
+            Meeting.starts_at < meeting.starts_at,
+            AgendaItem.case_id.is_not(None),
+            AgendaItem.outcome == ItemOutcome.DISCUSSED,
+        )
+    )
+    # Not discussed: nothing discussed since the interval's first day.
+    interval_start = _local_midnight(
+        on - timedelta(days=settings.max_discussion_interval_days), zone
+    )
+    recently_discussed = discussed_before.where(Meeting.starts_at >= interval_start)
+    # Overdue actions, and reports that are off track or ask for a discussion or the closure.
+    overdue_action = sa.and_(Action.status.in_(OPEN_STATUSES), Action.due_on < on)
+    report_before = sa.and_(
+        ProgressReport.submitted_at.is_not(None), ProgressReport.submitted_at < meeting.starts_at
+    )
+    report_flagged = sa.or_(
+        ProgressReport.rag == RagStatus.OFF_TRACK,
+        ProgressReport.discussion_requested.is_(True),
+        ProgressReport.closure_proposed.is_(True),
+    )
+    flagged_reports = sa.select(ProgressReport.case_id).where(report_before, report_flagged)
+    in_panel = Case.panel_id == panel.id
+    is_active = Case.status.in_(rules.ACTIVE_STATUSES)
+    # The candidates are a union of small sets, each found by an index or one scan; a single
+    # OR over them would test every case against every set (and PostgreSQL, its hash of the
+    # recently discussed cases too big for work_mem, ran NOT IN as a loop within a loop).
+    on_their_own = [
+        Case.status.in_((CaseStatus.REFERRED, CaseStatus.CLOSURE_PROPOSED)),
+        Case.next_review_on <= on,
+    ]
+    if previous_on is not None:
+        on_their_own.append(Case.referred_at >= _local_midnight(previous_on + _DAY, zone))
+    else:  # without a previous sitting every case is a new referral
+        on_their_own.append(sa.true())
+    # A closed case comes back when a post-exit review falls due: closed about that many
+    # months before the window since the last sitting (a week either side for short months).
+    window_start = previous_on or on - timedelta(days=settings.max_discussion_interval_days)
+    post_exit = [
+        sa.and_(
+            Case.status == CaseStatus.CLOSED,
+            Case.closed_at
+            >= _local_midnight(rules.add_months(window_start, -months), zone) - _WEEK,
+            Case.closed_at < _local_midnight(rules.add_months(on, -months), zone) + _WEEK,
+        )
+        for months in (settings.post_exit_first_months, settings.post_exit_second_months)
+    ]
+    not_recently_discussed = sa.except_(
+        sa.select(Case.id).where(in_panel, is_active), recently_discussed
+    ).subquery()
+    candidate_sets = [
+        sa.select(Case.id).where(
+            in_panel, sa.or_(sa.and_(is_active, sa.or_(*on_their_own)), *post_exit)
+        ),
+        sa.select(Action.case_id).where(overdue_action),
+        flagged_reports,
+        sa.select(not_recently_discussed.c.id),
+    ]
+    if carries and previous is not None:  # deferred or not reached at the last sitting
+        candidate_sets.append(
+            sa.select(AgendaItem.case_id).where(
+                AgendaItem.meeting_id == previous.id,
+                AgendaItem.kind == AgendaItemKind.CASE,
+                AgendaItem.removed_at.is_(None),
+                AgendaItem.outcome.is_distinct_from(ItemOutcome.DISCUSSED),
+            )
+        )
+    in_scope = sa.or_(is_active, *post_exit)
+
+    # The sitting's conditions sit in the aggregate, not the WHERE clause, so that the database
+    # looks the case's items up by case (a few) rather than the panel's sittings' items (all).
+    last_discussed = (
+        sa.select(
+            sa.func.max(
+                sa.case(
+                    (
+                        sa.and_(
+                            Meeting.panel_id == panel.id, Meeting.starts_at < meeting.starts_at
+                        ),
+                        Meeting.starts_at,
+                    )
+                )
+            )
+        )
+        .select_from(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.case_id == Case.id, AgendaItem.outcome == ItemOutcome.DISCUSSED)
+        .correlate(Case)
+        .scalar_subquery()
+    )
     # Enumerations come back as plain strings and are looked up here: on ten thousand rows the
     # per-value conversion of the Enum type would be a third of the build time.
     case_rows = db.session.execute(
@@ -180,26 +282,40 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
             Case.next_review_on,
             Case.closed_at,
             (Subject.date_of_birth > adult_cutoff(on)).label("is_minor"),
+            last_discussed.label("last_discussed"),
         )
         .outerjoin(Subject, Subject.case_id == Case.id)
-        .where(Case.panel_id == panel.id, in_scope)
+        .where(in_panel, in_scope, Case.id.in_(sa.union(*candidate_sets)))
     ).all()
+    local_days: dict[datetime, date] = {}  # a few sittings, thousands of rows: convert once
+    cases, discussions = [], []
     # Rows are unpacked as tuples: reading them by attribute name costs more than the query.
-    cases = [
-        rules.CaseFacts(
-            case_id,
-            reference,
-            _CASE_STATUS[status],
-            _RISK[risk],
-            referred_at.astimezone(zone).date(),
-            bool(minor),
-            next_review_on,
-            closed_at.astimezone(zone).date() if closed_at else None,
+    for (
+        case_id,
+        reference,
+        status,
+        risk,
+        referred_at,
+        next_review_on,
+        closed_at,
+        minor,
+        last,
+    ) in case_rows:
+        cases.append(
+            rules.CaseFacts(
+                case_id,
+                reference,
+                _CASE_STATUS[status],
+                _RISK[risk],
+                referred_at.astimezone(zone).date(),
+                bool(minor),
+                next_review_on,
+                closed_at.astimezone(zone).date() if closed_at else None,
+            )
         )
-        for case_id, reference, status, risk, referred_at, next_review_on, closed_at, minor in (
-            case_rows
-        )
-    ]
+        if last is not None:
+            day = local_days.get(last) or local_days.setdefault(last, last.astimezone(zone).date())
+            discussions.append(rules.Discussion(case_id, day, ItemOutcome.DISCUSSED))
 
     # Only actions that will be overdue on the day can put a case on the agenda.
     actions = [
@@ -210,12 +326,12 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
             .where(
                 Case.panel_id == panel.id,
                 Case.status.in_(rules.ACTIVE_STATUSES),
-                Action.status.in_(OPEN_STATUSES),
-                Action.due_on < on,
+                overdue_action,
             )
         )
     ]
 
+    # Each case's latest report, where it is one that can put the case on the agenda.
     ranked = (
         sa.select(
             ProgressReport.case_id,
@@ -224,6 +340,7 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
             ProgressReport.closure_proposed,
             ProgressReport.discussion_requested,
             (ProgressReport.meeting_id == meeting.id).label("for_this_meeting"),
+            report_flagged.label("flagged"),
             sa.func.row_number()
             .over(
                 partition_by=ProgressReport.case_id,
@@ -235,8 +352,8 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
         .where(
             Case.panel_id == panel.id,
             Case.status.in_(rules.ACTIVE_STATUSES),
-            ProgressReport.submitted_at.is_not(None),
-            ProgressReport.submitted_at < meeting.starts_at,
+            report_before,
+            ProgressReport.case_id.in_(flagged_reports),
         )
         .subquery()
     )
@@ -249,36 +366,15 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
             requested,
             bool(for_this_meeting),
         )
-        for case_id, submitted_at, rag, closure, requested, for_this_meeting, _rank in (
-            db.session.execute(sa.select(ranked).where(ranked.c.rank == 1))
+        for case_id, submitted_at, rag, closure, requested, for_this_meeting, _flag, _rank in (
+            db.session.execute(
+                sa.select(ranked).where(ranked.c.rank == 1, ranked.c.flagged.is_(True))
+            )
         )
     ]
 
-    last_discussed = db.session.execute(
-        sa.select(AgendaItem.case_id, sa.func.max(Meeting.starts_at).label("starts_at"))
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            Meeting.panel_id == panel.id,
-            Meeting.starts_at < meeting.starts_at,
-            AgendaItem.case_id.is_not(None),
-            AgendaItem.outcome == ItemOutcome.DISCUSSED,
-        )
-        .group_by(AgendaItem.case_id)
-    ).all()
-    sitting_days: dict[datetime, date] = {}  # a few sittings, thousands of rows: convert once
-    discussions = [
-        rules.Discussion(
-            case_id,
-            sitting_days.get(starts_at)
-            or sitting_days.setdefault(starts_at, starts_at.astimezone(zone).date()),
-            ItemOutcome.DISCUSSED,
-        )
-        for case_id, starts_at in last_discussed
-        if case_id is not None
-    ]
     # Items left without an outcome count as not reached, but only once that sitting is over.
-    held = (MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED)
-    if previous is not None and previous_on is not None and previous.status in held:
+    if carries and previous is not None and previous_on is not None:
         discussions += [
             rules.Discussion(case_id, previous_on, outcome)
             for case_id, outcome in db.session.execute(

@@ -4,6 +4,9 @@ Every function checks the policy, applies the rules, records the audit event and
 None commits: the entry point (request, job, command) does, once.
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
@@ -14,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from conference.auth import permissions
 from conference.auth.models import User
 from conference.cases.models import Case
+from conference.db import insert_many
 from conference.errors import (
     DomainError,
     InvalidTransitionError,
@@ -78,6 +82,20 @@ def _after_publication(
     audit_meeting(meeting, "agenda.changed", actor, now, {"change": kind.value, "item_id": item.id})
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while the facts are read and decided on: tens of thousands of
+    short-lived tuples, no cycles among them, set off collections that took a sixth of the
+    build. The collector is as it was afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
     """Replace the builder's proposal with a fresh one from the caseload; returns its size.
 
@@ -91,6 +109,11 @@ def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
         raise InvalidTransitionError(
             _("The agenda has been published and is frozen. Add or remove items instead.")
         )
+    with _collector_paused():
+        return _build(meeting, actor=actor, now=now)
+
+
+def _build(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
     facts = queries.agenda_facts(meeting)
     proposal = rules.propose_agenda(
         facts.meeting,
@@ -116,12 +139,16 @@ def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
         rows.append(
             {
                 "meeting_id": meeting.id,
-                "kind": proposed.kind,
+                "kind": proposed.kind.value,
                 "case_id": proposed.case_id,
                 "title": _("Open actions from the last meeting") if standing else "",
                 "reasons": [r.value for r in proposed.reasons],
                 "proposed": True,
                 "minutes_allocated": proposed.minutes,
+                "removed_reason": "",
+                "facts": "",
+                "assessment": "",
+                "version_id": 1,
             }
         )
     # The proposal comes first, then what was put on by hand, in the order the chair gave it.
@@ -143,7 +170,7 @@ def build_agenda(meeting: Meeting, *, actor: User | None, now: datetime) -> int:
         )
     )
     if rows:
-        db.session.execute(sa.insert(cast(sa.Table, AgendaItem.__table__)), rows)
+        insert_many(db.session.connection(), cast(sa.Table, AgendaItem.__table__), rows)
     db.session.expire(meeting, ["items"])
     audit_meeting(meeting, "agenda.built", actor, now, {"proposed": len(rows)})
     db.session.flush()

@@ -314,7 +314,7 @@ def test_minutes_signed_on_one_server_are_served_and_verified_by_the_other(serve
 
     from conference.meetings.models import AttendanceStatus, MeetingStatus
     from conference.minutes import services as minutes_services
-    from conference.minutes.models import ArchivedFile
+    from conference.minutes.models import ArchivedFile, ArchivedFileKind
     from conference.panels.models import PanelRole
     from tests.factories import NOW, AgendaItemFactory, AttendanceFactory, MeetingFactory, member
 
@@ -353,7 +353,7 @@ def test_minutes_signed_on_one_server_are_served_and_verified_by_the_other(serve
     db.session.rollback()
     archived = db.session.scalar(
         sa.select(ArchivedFile.body).where(
-            ArchivedFile.version_id == version.id, ArchivedFile.agency_id.is_(None)
+            ArchivedFile.version_id == version.id, ArchivedFile.kind == ArchivedFileKind.MINUTES
         )
     )
     assert archived is not None

@@ -93,7 +93,9 @@ BENCH_PG_DATABASE ?= bench_perf
 BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/$(BENCH_PG_DATABASE)
 
 bench: install
-	@for f in bench/*.py; do [ -e "$$f" ] || continue; echo "# $$f"; $(BIN)/python "$$f" || exit 1; \
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@for f in bench/*.py; do case "$$f" in bench/_*) continue;; esac; \
+		echo "# $$f"; $(BIN)/python "$$f" || exit 1; \
 		if grep -q '_pg' "$$f" && pg_isready -q -h 127.0.0.1 2>/dev/null; then \
 			createdb -h 127.0.0.1 -U postgres $(BENCH_PG_DATABASE) 2>/dev/null; \
 			echo "# $$f on PostgreSQL ($(BENCH_PG_DATABASE))"; \

@@ -190,6 +190,14 @@ def _executor() -> ProcessPoolExecutor:
     return _pool
 
 
+def shutdown() -> None:
+    """Stop this process's render pool (tests; a worker's exit does it by itself)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True)
+        _pool = None
+
+
 def _finished(app: Flask, key: str, future: "Future[bytes]") -> None:
     """Store what a render process made (or that it failed), in an app context of its own."""
     with app.app_context():

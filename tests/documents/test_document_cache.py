@@ -48,7 +48,9 @@ def downloads(meeting: Meeting) -> int:
         db.session.scalar(
             sa.select(sa.func.count())
             .select_from(AuditEvent)
-            .where(AuditEvent.action == "document.downloaded", AuditEvent.object_id == str(meeting.id))
+            .where(
+                AuditEvent.action == "document.downloaded", AuditEvent.object_id == str(meeting.id)
+            )
         )
         or 0
     )
@@ -114,7 +116,8 @@ def test_the_pack_is_cached_per_reader_too(world: World, meeting: Meeting, login
     first = client.get(f"/meetings/{meeting.id}/pack.pdf")
     second = client.get(f"/meetings/{meeting.id}/pack.pdf")
 
-    assert first.data == second.data and first.mimetype == "application/pdf"
+    assert first.data == second.data
+    assert first.mimetype == "application/pdf"
     assert cache.renders == before + 1
     assert len(rows(kind="pack")) == 1
 

@@ -77,6 +77,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a conference day, so a long sitting does not lose a form
     EXPORTS_DIR = os.environ.get("EXPORTS_DIR", str(BASE_DIR / "exports"))
     CASES_PER_PAGE = 25
+    # Where a PDF that is not cached yet is rendered (conference/documents/cache.py): "process"
+    # (a pool of its own beside each web process), "inline" (in the request) or "deferred".
+    DOCUMENT_RENDERER = os.environ.get("DOCUMENT_RENDERER", "process")
+    DOCUMENT_RENDER_PROCESSES = int(os.environ.get("DOCUMENT_RENDER_PROCESSES", "1"))
     # Sessions end after this long without activity, and this long after signing in at most.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
@@ -124,6 +128,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = False
     EXPORTS_DIR = str(INSTANCE_DIR / "test-exports")
+    DOCUMENT_RENDERER = "inline"  # the tests of "being prepared" ask for "deferred"
 
 
 CONFIGS = {

@@ -16,6 +16,7 @@ from conference.cases.models import (
     Subject,
 )
 from conference.directory.models import Service, ServiceReferral, ServiceReferralStep
+from conference.documents.models import RenderedDocument
 from conference.meetings.models import (
     AgendaChange,
     AgendaItem,
@@ -71,6 +72,7 @@ __all__ = [
     "RecoveryCode",
     "ReferenceCounter",
     "Referral",
+    "RenderedDocument",
     "Service",
     "ServiceReferral",
     "ServiceReferralStep",

@@ -19,6 +19,7 @@ from conference.actions.jobs import action_reminders, report_requests
 from conference.audit.jobs import audit_anchor
 from conference.cases.jobs import retention
 from conference.db import insert_or_ignore, utcnow
+from conference.documents.cache import prune_documents
 from conference.extensions import db
 from conference.meetings.jobs import agenda_draft
 from conference.minutes.jobs import minutes_circulation
@@ -53,6 +54,7 @@ JOBS = {
         Job("email-delivery", email_delivery, "* * * * *", counts="e-mails", verb="sent"),
         Job("retention", retention, "45 2 * * *", counts="cases", verb="anonymised"),
         Job("audit-anchor", audit_anchor, "55 2 * * *", counts="anchors", verb="wrote"),
+        Job("documents-prune", prune_documents, "5 3 * * *", counts="documents", verb="removed"),
     )
 }
 

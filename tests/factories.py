@@ -20,6 +20,7 @@ from conference.cases.models import (
 )
 from conference.cases.services import allocate_reference
 from conference.directory.models import ServiceKind, ServiceReferralStatus
+from conference.documents.models import RenderStatus
 from conference.extensions import db
 from conference.meetings.models import AgendaChangeKind, AgendaItemKind, RecommendationKind, Stance
 from conference.minutes.models import SignatureRole
@@ -499,3 +500,15 @@ class AuditChainFactory(Base):
 
     seq = 0
     head = ""
+
+
+class RenderedDocumentFactory(Base):
+    class Meta:
+        model = m.RenderedDocument
+
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    kind = "agenda"
+    meeting = factory.SubFactory(MeetingFactory)
+    status = RenderStatus.READY
+    body = b"%PDF-1.7"
+    created_at = NOW

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import render_template
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.actions import queries as action_queries
@@ -13,7 +14,7 @@ from conference.auth.models import Agency
 from conference.cases.models import Case
 from conference.directory.models import ServiceReferral, ServiceReferralStep
 from conference.documents.calendar import meeting_invite
-from conference.documents.pdf import render_pdf
+from conference.documents.pdf import html_to_pdf
 from conference.documents.projection import (
     AgendaDocument,
     PackDocument,
@@ -52,6 +53,21 @@ def agenda_for(
     )
 
 
+def agenda_html(
+    meeting: Meeting,
+    *,
+    may_see: Callable[[Case], bool],
+    now: datetime,
+    locale: str | None = None,
+) -> str:
+    """The agenda's HTML for a reader, in the panel's language unless another is asked for:
+    what its PDF is rendered from (and what the cache keys it by)."""
+    with written_in(locale or meeting.panel.locale):
+        return render_template(
+            "documents/agenda.html", document=agenda_for(meeting, may_see=may_see, now=now)
+        )
+
+
 def agenda_pdf(
     meeting: Meeting,
     *,
@@ -59,11 +75,8 @@ def agenda_pdf(
     now: datetime,
     locale: str | None = None,
 ) -> bytes:
-    """The agenda as a PDF, in the panel's language unless another is asked for."""
-    with written_in(locale or meeting.panel.locale):
-        return render_pdf(
-            "documents/agenda.html", document=agenda_for(meeting, may_see=may_see, now=now)
-        )
+    """The agenda as a PDF, rendered here and now (the command line)."""
+    return html_to_pdf(agenda_html(meeting, may_see=may_see, now=now, locale=locale))
 
 
 def _pack_facts(case_ids: list[int]) -> PackFacts:
@@ -139,6 +152,23 @@ def pack_for(
     )
 
 
+def pack_html(
+    meeting: Meeting,
+    *,
+    may_see: Callable[[Case], bool],
+    now: datetime,
+    reader_agency: str = "",
+    locale: str | None = None,
+) -> str:
+    """The meeting pack's HTML for a reader, in the panel's language unless another is asked
+    for."""
+    with written_in(locale or meeting.panel.locale):
+        return render_template(
+            "documents/pack.html",
+            document=pack_for(meeting, may_see=may_see, now=now, reader_agency=reader_agency),
+        )
+
+
 def pack_pdf(
     meeting: Meeting,
     *,
@@ -147,12 +177,10 @@ def pack_pdf(
     reader_agency: str = "",
     locale: str | None = None,
 ) -> bytes:
-    """The meeting pack as a PDF, in the panel's language unless another is asked for."""
-    with written_in(locale or meeting.panel.locale):
-        return render_pdf(
-            "documents/pack.html",
-            document=pack_for(meeting, may_see=may_see, now=now, reader_agency=reader_agency),
-        )
+    """The meeting pack as a PDF, rendered here and now (the command line)."""
+    return html_to_pdf(
+        pack_html(meeting, may_see=may_see, now=now, reader_agency=reader_agency, locale=locale)
+    )
 
 
 def partner_agencies(meeting: Meeting) -> list[Agency]:

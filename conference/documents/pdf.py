@@ -46,7 +46,13 @@ def render_pdf(template: str, *, pdf_variant: str | None = None, **context: Any)
 
 def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
     """Render HTML to PDF with the static-only fetcher; counted and timed in the metrics."""
-    fetcher = StaticOnlyFetcher(str(current_app.static_folder))
     with metrics.document_render():
-        document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=fetcher)
-        return bytes(document.write_pdf(pdf_variant=pdf_variant))
+        return pdf_from_html(html, str(current_app.static_folder), pdf_variant=pdf_variant)
+
+
+def pdf_from_html(html: str, static_folder: str, *, pdf_variant: str | None = None) -> bytes:
+    """Render HTML to PDF with nothing but WeasyPrint and the static folder: no app, no
+    database, so that a process of its own can run it (see cache.py)."""
+    fetcher = StaticOnlyFetcher(static_folder)
+    document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=fetcher)
+    return bytes(document.write_pdf(pdf_variant=pdf_variant))

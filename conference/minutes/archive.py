@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import render_template
 from sqlalchemy.orm import undefer
 
 from conference.audit.anchor import Anchor
 from conference.auth.models import Agency
 from conference.documents.minutes import extract_agencies, extract_content, with_signatures
-from conference.documents.pdf import render_pdf
+from conference.documents.pdf import html_to_pdf
 from conference.extensions import db
 from conference.languages import written_in
 from conference.minutes.models import ArchivedFile, ArchivedFileKind, MinutesVersion
@@ -50,8 +51,13 @@ def content_hash(content: dict[str, Any]) -> str:
 def render_minutes(doc: dict[str, Any], *, locale: str, pdf_variant: str | None = None) -> bytes:
     """The minutes (or an extract) as a PDF, from plain data that includes its signatures, in
     the language of their version."""
+    return html_to_pdf(minutes_html(doc, locale=locale), pdf_variant=pdf_variant)
+
+
+def minutes_html(doc: dict[str, Any], *, locale: str) -> str:
+    """The minutes' (or an extract's) HTML: what their PDF is rendered from."""
     with written_in(locale):
-        return render_pdf("documents/minutes.html", doc=doc, pdf_variant=pdf_variant)
+        return render_template("documents/minutes.html", doc=doc)
 
 
 def _folder(version: MinutesVersion) -> str:

@@ -5,7 +5,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -21,6 +20,7 @@ from conference.audit.services import record_event
 from conference.auth import permissions
 from conference.auth import services as auth_services
 from conference.db import utcnow
+from conference.documents import download
 from conference.documents.minutes import extract_agencies, extract_content, with_signatures
 from conference.errors import DomainError
 from conference.extensions import db
@@ -424,26 +424,33 @@ def _archive_refused(version: MinutesVersion, what: str) -> Any:
 
 def _pdf(version: MinutesVersion, agency_id: int | None, doc: dict[str, Any], name: str) -> Any:
     """Archived minutes come from the archive, checked against their hash, never rendered
-    again; drafts are rendered."""
-    if version.archived_at is not None:
-        try:
-            body = archive.archived_body(version, agency_id)
-        except archive.ArchiveError as error:
-            return _archive_refused(version, str(error))
-    else:
+    again; drafts are rendered once per content (with its signatures, language and extract)
+    and kept in the cache of rendered documents."""
+
+    def audit() -> None:
+        record_document(version.meeting, name, actor=current_user, now=utcnow(), ip=client_ip())
+
+    if version.archived_at is None:
         with written_in(version.locale):
             status = _("draft") if version.signed_at is None else ""
-        body = archive.render_minutes(
-            with_signatures(doc | {"status": status}, services.signatures_of(version)),
-            locale=version.locale,
+        return download.deliver(
+            kind="minutes" if agency_id is None else "extract",
+            meeting_id=version.meeting_id,
+            html=archive.minutes_html(
+                with_signatures(doc | {"status": status}, services.signatures_of(version)),
+                locale=version.locale,
+            ),
+            filename=name,
+            title=_("Minutes"),
+            audit=audit,
         )
-    record_document(version.meeting, name, actor=current_user, now=utcnow(), ip=client_ip())
+    try:
+        body = archive.archived_body(version, agency_id)
+    except archive.ArchiveError as error:
+        return _archive_refused(version, str(error))
+    audit()
     db.session.commit()
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download.pdf_response(body, name)
 
 
 def _file_name(version: MinutesVersion, suffix: str = "") -> str:

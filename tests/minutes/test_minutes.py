@@ -11,6 +11,7 @@ from flask import Flask
 from pypdf import PdfReader
 
 from conference.audit.models import AuditEvent
+from conference.documents import cache
 from conference.documents.minutes import extract_content
 from conference.errors import DomainError, ForbiddenError, InvalidTransitionError
 from conference.extensions import db
@@ -406,3 +407,29 @@ def test_an_amendment_in_draft_hides_nothing_signed(world: World, meeting: Meeti
     db.session.commit()
     response = login(world.users["police"]).get(f"/meetings/{meeting.id}/minutes")
     assert response.headers["Location"] == f"/minutes/{first.id}"
+
+
+def test_draft_minutes_render_once_per_content_and_signatures(
+    world: World, meeting: Meeting, login
+) -> None:
+    version = services.draft_minutes(meeting, actor=world.users["secretary"], now=AFTER)
+    services.circulate(version, actor=world.users["secretary"], now=AFTER)
+    db.session.commit()
+    client = login(world.users["police"])
+    before = cache.renders
+
+    first = client.get(f"/minutes/{version.id}.pdf")
+    again = client.get(f"/minutes/{version.id}.pdf")
+    assert first.data == again.data
+    assert cache.renders == before + 1
+
+    services.sign(version, actor=world.users["chair"], now=AFTER)
+    db.session.commit()
+    signed = client.get(f"/minutes/{version.id}.pdf")
+    assert cache.renders == before + 2
+    assert world.users["chair"].name in pdf_text(signed.data)
+    # An extract is a copy of its own.
+    ngo = world.users["ngo"].agency_id
+    extract = client.get(f"/minutes/{version.id}/extracts/{ngo}.pdf")
+    assert extract.mimetype == "application/pdf"
+    assert cache.renders == before + 3

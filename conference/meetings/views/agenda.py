@@ -1,5 +1,6 @@
 """The agenda: the builder's proposal, the chair's changes, publishing, and its documents."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -19,6 +20,7 @@ from conference.auth import permissions
 from conference.cases.models import Case
 from conference.cases.queries import case_by_reference
 from conference.db import utcnow
+from conference.documents import download
 from conference.documents import meeting as documents
 from conference.documents.projection import AgendaDocument
 from conference.errors import DomainError
@@ -233,14 +235,24 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
     )
 
 
+def _audit_download(meeting: Meeting, document: str) -> Callable[[], None]:
+    return lambda: base.record_document(
+        meeting, document, actor=current_user, now=utcnow(), ip=client_ip()
+    )
+
+
 @bp.route("/<int:meeting_id>/agenda.pdf")
 @recent_authentication()
 def agenda_pdf(meeting_id: int) -> Any:
     meeting = load_meeting(meeting_id)
-    pdf = documents.agenda_pdf(meeting, may_see=_reader_may_see, now=utcnow())
-    base.record_document(meeting, "agenda.pdf", actor=current_user, now=utcnow(), ip=client_ip())
-    db.session.commit()
-    return _download(pdf, "application/pdf", documents.document_name(meeting, "agenda", "pdf"))
+    return download.deliver(
+        kind="agenda",
+        meeting_id=meeting.id,
+        html=documents.agenda_html(meeting, may_see=_reader_may_see, now=utcnow()),
+        filename=documents.document_name(meeting, "agenda", "pdf"),
+        title=_("Agenda"),
+        audit=_audit_download(meeting, "agenda.pdf"),
+    )
 
 
 @bp.route("/<int:meeting_id>/pack.pdf")
@@ -252,15 +264,19 @@ def pack_pdf(meeting_id: int) -> Any:
     partner = permissions.panel_role(current_user, meeting.panel_id) not in (
         permissions.FULL_PANEL_ROLES
     )
-    pdf = documents.pack_pdf(
-        meeting,
-        may_see=_reader_may_see,
-        now=utcnow(),
-        reader_agency=current_user.agency.name if partner else "",
+    return download.deliver(
+        kind="pack",
+        meeting_id=meeting.id,
+        html=documents.pack_html(
+            meeting,
+            may_see=_reader_may_see,
+            now=utcnow(),
+            reader_agency=current_user.agency.name if partner else "",
+        ),
+        filename=documents.document_name(meeting, "pack", "pdf"),
+        title=_("Meeting pack"),
+        audit=_audit_download(meeting, "pack.pdf"),
     )
-    base.record_document(meeting, "pack.pdf", actor=current_user, now=utcnow(), ip=client_ip())
-    db.session.commit()
-    return _download(pdf, "application/pdf", documents.document_name(meeting, "pack", "pdf"))
 
 
 @bp.route("/<int:meeting_id>/invite.ics")

@@ -237,6 +237,8 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
         sa.select(Action.case_id).where(overdue_action),
         flagged_reports,
         sa.select(not_recently_discussed.c.id),
+        # A referral still waiting on the service's answer (the rule says whether too long).
+        sa.select(ServiceReferral.case_id).where(ServiceReferral.status.in_(AWAITING_ANSWER)),
     ]
     if carries and previous is not None:  # deferred or not reached at the last sitting
         candidate_sets.append(

@@ -104,7 +104,11 @@ def decisions_for(case: Case) -> Sequence[Recommendation]:
     return db.session.scalars(
         sa.select(Recommendation)
         .where(Recommendation.case_id == case.id)
-        .options(selectinload(Recommendation.item).joinedload(AgendaItem.meeting))
+        .options(
+            selectinload(Recommendation.item).joinedload(AgendaItem.meeting),
+            # The items are all this case's: it is in the session already, no query for it.
+            selectinload(Recommendation.item).lazyload(AgendaItem.case),
+        )
         .order_by(Recommendation.created_at.desc())
     ).all()
 

@@ -77,6 +77,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a conference day, so a long sitting does not lose a form
     EXPORTS_DIR = os.environ.get("EXPORTS_DIR", str(BASE_DIR / "exports"))
     CASES_PER_PAGE = 25
+    # Rows of each list on the home page and My work (the busiest coordinator's page stays small).
+    WORK_LIST_SIZE = 25
     # Sessions end after this long without activity, and this long after signing in at most.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))

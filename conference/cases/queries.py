@@ -79,9 +79,9 @@ def coordinator_choices(user: User) -> list[tuple[int, str]]:
     return [(uid, f"{name} ({code})") for uid, name, code in rows]
 
 
-def coordinated_cases(user: User) -> Sequence[Case]:
-    """The active cases the user coordinates, next review first."""
-    return db.session.scalars(
+def coordinated(user: User) -> sa.Select[tuple[Case]]:
+    """The active cases the user coordinates, next review first, as a query to page through."""
+    return (
         sa.select(Case)
         .where(
             case_visibility(user),
@@ -89,7 +89,12 @@ def coordinated_cases(user: User) -> Sequence[Case]:
             Case.status.in_(ACTIVE_STATUSES),
         )
         .order_by(Case.next_review_on.is_(None), Case.next_review_on, Case.reference)
-    ).all()
+    )
+
+
+def coordinated_cases(user: User) -> Sequence[Case]:
+    """Every active case the user coordinates (`coordinated`, unpaged)."""
+    return db.session.scalars(coordinated(user)).all()
 
 
 def case_by_reference(reference: str) -> Case | None:

@@ -16,7 +16,7 @@ from conference.formatting import to_zone
 from conference.meetings.models import AgendaItem, Meeting, MeetingStatus
 
 
-def open_actions(user: User) -> sa.Select[tuple[Action]]:
+def open_actions(user: User) -> sa.Select[Action]:
     """The user's own open actions on cases they may see (a partner's: cases shared with their
     agency), earliest due first (so the overdue come first), as a query to page through."""
     panel_ids = [m.panel_id for m in user.current_memberships]

@@ -79,7 +79,7 @@ def coordinator_choices(user: User) -> list[tuple[int, str]]:
     return [(uid, f"{name} ({code})") for uid, name, code in rows]
 
 
-def coordinated(user: User) -> sa.Select[tuple[Case]]:
+def coordinated(user: User) -> sa.Select[Case]:
     """The active cases the user coordinates, next review first, as a query to page through."""
     return (
         sa.select(Case)

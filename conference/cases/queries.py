@@ -46,6 +46,11 @@ def visible_cases(user: User) -> sa.Select[Case]:
         sa.select(Case)
         .where(case_visibility(user))
         .order_by(Case.referred_at.desc(), Case.id.desc())
+        # Not the model's joined loads: they made the database join every visible case before
+        # taking a page of them. One query each for the page's panels, agencies, coordinators.
+        .options(
+            selectinload(Case.panel), selectinload(Case.lead_agency), selectinload(Case.coordinator)
+        )
     )
 
 

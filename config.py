@@ -81,6 +81,8 @@ class Config:
     # (a pool of its own beside each web process), "inline" (in the request) or "deferred".
     DOCUMENT_RENDERER = os.environ.get("DOCUMENT_RENDERER", "process")
     DOCUMENT_RENDER_PROCESSES = int(os.environ.get("DOCUMENT_RENDER_PROCESSES", "1"))
+    # Rows of each list on the home page and My work (the busiest coordinator's page stays small).
+    WORK_LIST_SIZE = 25
     # Sessions end after this long without activity, and this long after signing in at most.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))

@@ -43,10 +43,11 @@ def client_ip() -> str | None:
 LAST_PAGE_READ = 100_000
 
 
-def paginate(query: Any, per_page: int) -> Any:
-    """The page of `query` asked for in `?page=`: the first when it is not a number or below 1,
-    the last when it is beyond the end (never an overflow in the database)."""
-    asked = request.args.get("page", 1, type=int)
+def paginate(query: Any, per_page: int, arg: str = "page") -> Any:
+    """The page of `query` asked for in `?page=` (or `arg`, for a second list on the page): the
+    first when it is not a number or below 1, the last when it is beyond the end (never an
+    overflow in the database)."""
+    asked = request.args.get(arg, 1, type=int)
     page = min(max(asked, 1), LAST_PAGE_READ)
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     if pagination.pages and page > pagination.pages:

@@ -31,6 +31,8 @@ class Action(Model):
     """A concrete task from a recommendation: owner, due date, status. Overdue is derived."""
 
     __tablename__ = "action"
+    # The order of a person's open actions (home, My work): earliest due first.
+    __table_args__ = (sa.Index("ix_action_owner_due", "owner_id", "due_on", "id"),)
 
     id: Mapped[int] = primary_key()
     case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)

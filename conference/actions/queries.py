@@ -16,13 +16,11 @@ from conference.formatting import to_zone
 from conference.meetings.models import AgendaItem, Meeting, MeetingStatus
 
 
-def open_actions_for(user: User) -> Sequence[Action]:
+def open_actions(user: User) -> sa.Select[Action]:
     """The user's own open actions on cases they may see (a partner's: cases shared with their
-    agency), earliest due first."""
+    agency), earliest due first (so the overdue come first), as a query to page through."""
     panel_ids = [m.panel_id for m in user.current_memberships]
-    if not panel_ids:
-        return []
-    return db.session.scalars(
+    return (
         sa.select(Action)
         .join(Action.case)
         .options(contains_eager(Action.case))
@@ -33,7 +31,22 @@ def open_actions_for(user: User) -> Sequence[Action]:
             case_visibility(user),
         )
         .order_by(Action.due_on, Action.id)
-    ).all()
+    )
+
+
+def open_actions_for(user: User) -> Sequence[Action]:
+    """Every open action of the user's (`open_actions`, unpaged)."""
+    if not user.current_memberships:
+        return []
+    return db.session.scalars(open_actions(user)).all()
+
+
+def count_overdue(user: User, today: date) -> int:
+    """How many of the user's open actions are past their due date."""
+    if not user.current_memberships:
+        return 0
+    query = open_actions(user).where(Action.due_on < today).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 def recently_changed(user: User, since: datetime) -> Sequence[ActionUpdate]:

@@ -11,12 +11,12 @@ from flask_login import current_user
 from conference.actions import forms, queries, rules, services
 from conference.actions.models import Action, ActionUpdate, ProgressReport
 from conference.auth import permissions
-from conference.cases.queries import case_by_reference, coordinated_cases
+from conference.cases.queries import case_by_reference, coordinated
 from conference.db import utcnow
 from conference.directory import queries as directory_queries
 from conference.extensions import db
 from conference.meetings.models import Meeting
-from conference.views import post_form
+from conference.views import paginate, post_form
 
 bp = Blueprint("actions", __name__)
 
@@ -26,12 +26,19 @@ def my_work() -> Any:
     now = utcnow()
     today = now.date()
     soon = today + timedelta(days=current_app.config["ACTION_DUE_SOON_DAYS"])
-    actions = queries.open_actions_for(current_user)
-    cases = coordinated_cases(current_user)
+    size = current_app.config["WORK_LIST_SIZE"]
+    # Each list a page at a time, overdue actions first: a coordinator of thousands of cases
+    # gets a page of the same size as anyone.
+    action_page = paginate(queries.open_actions(current_user), size)
+    case_page = paginate(coordinated(current_user), size, arg="cases_page")
+    actions, cases = action_page.items, case_page.items
     meetings = queries.next_meetings([*cases, *(a.case for a in actions)], now)
     return render_template(
         "actions/my_work.html",
         unanswered=directory_queries.unanswered_for(current_user, today),
+        action_page=action_page,
+        case_page=case_page,
+        overdue_total=queries.count_overdue(current_user, today) if action_page.total else 0,
         overdue=[a for a in actions if rules.is_overdue(a.status, a.due_on, today)],
         due_soon=[a for a in actions if today <= a.due_on <= soon],
         later=[a for a in actions if a.due_on > soon],

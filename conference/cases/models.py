@@ -92,7 +92,13 @@ class Case(Model):
     """One person of concern on one panel, known everywhere by its pseudonymous reference."""
 
     __tablename__ = "case_file"
-    __table_args__ = (sa.UniqueConstraint("panel_id", "ref_year", "ref_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("panel_id", "ref_year", "ref_number"),
+        # The orders of the lists: the case list (newest referral first, per panel) and the
+        # cases a coordinator keeps (next review first).
+        sa.Index("ix_case_file_panel_referred", "panel_id", "referred_at", "id"),
+        sa.Index("ix_case_file_coordinator_review", "coordinator_id", "next_review_on"),
+    )
 
     id: Mapped[int] = primary_key()
     panel_id: Mapped[int] = internal(sa.ForeignKey("panel.id"), index=True)

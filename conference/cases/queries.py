@@ -46,6 +46,11 @@ def visible_cases(user: User) -> sa.Select[Case]:
         sa.select(Case)
         .where(case_visibility(user))
         .order_by(Case.referred_at.desc(), Case.id.desc())
+        # Not the model's joined loads: they made the database join every visible case before
+        # taking a page of them. One query each for the page's panels, agencies, coordinators.
+        .options(
+            selectinload(Case.panel), selectinload(Case.lead_agency), selectinload(Case.coordinator)
+        )
     )
 
 
@@ -79,9 +84,9 @@ def coordinator_choices(user: User) -> list[tuple[int, str]]:
     return [(uid, f"{name} ({code})") for uid, name, code in rows]
 
 
-def coordinated_cases(user: User) -> Sequence[Case]:
-    """The active cases the user coordinates, next review first."""
-    return db.session.scalars(
+def coordinated(user: User) -> sa.Select[Case]:
+    """The active cases the user coordinates, next review first, as a query to page through."""
+    return (
         sa.select(Case)
         .where(
             case_visibility(user),
@@ -89,7 +94,12 @@ def coordinated_cases(user: User) -> Sequence[Case]:
             Case.status.in_(ACTIVE_STATUSES),
         )
         .order_by(Case.next_review_on.is_(None), Case.next_review_on, Case.reference)
-    ).all()
+    )
+
+
+def coordinated_cases(user: User) -> Sequence[Case]:
+    """Every active case the user coordinates (`coordinated`, unpaged)."""
+    return db.session.scalars(coordinated(user)).all()
 
 
 def case_by_reference(reference: str) -> Case | None:
@@ -104,7 +114,11 @@ def decisions_for(case: Case) -> Sequence[Recommendation]:
     return db.session.scalars(
         sa.select(Recommendation)
         .where(Recommendation.case_id == case.id)
-        .options(selectinload(Recommendation.item).joinedload(AgendaItem.meeting))
+        .options(
+            selectinload(Recommendation.item).joinedload(AgendaItem.meeting),
+            # The items are all this case's: it is in the session already, no query for it.
+            selectinload(Recommendation.item).lazyload(AgendaItem.case),
+        )
         .order_by(Recommendation.created_at.desc())
     ).all()
 

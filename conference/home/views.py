@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from conference.actions.queries import open_actions_for
+from conference.actions.queries import count_overdue, open_actions
 from conference.actions.rules import is_overdue
-from conference.cases.queries import coordinated_cases
+from conference.cases.queries import coordinated
 from conference.db import utcnow
+from conference.extensions import db
 from conference.meetings.queries import upcoming_meetings
 from conference.notify.queries import unread_for
 
@@ -19,12 +20,18 @@ bp = Blueprint("home", __name__)
 def index() -> Any:
     now = utcnow()
     today = now.date()
-    actions = open_actions_for(current_user)
+    size = current_app.config["WORK_LIST_SIZE"]
+    # The first rows of each list and how many there are; My work pages through the rest.
+    actions = db.paginate(open_actions(current_user), page=1, per_page=size, error_out=False)
+    cases = db.paginate(coordinated(current_user), page=1, per_page=size, error_out=False)
     return render_template(
         "home/index.html",
         memberships=sorted(current_user.current_memberships, key=lambda m: m.panel.name),
         meetings=upcoming_meetings(current_user, now),
-        cases=coordinated_cases(current_user),
-        actions=[(a, is_overdue(a.status, a.due_on, today)) for a in actions],
+        cases=cases.items,
+        cases_total=cases.total,
+        actions=[(a, is_overdue(a.status, a.due_on, today)) for a in actions.items],
+        actions_total=actions.total,
+        overdue_total=count_overdue(current_user, today) if actions.total else 0,
         notifications=unread_for(current_user),
     )

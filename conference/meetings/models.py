@@ -166,7 +166,9 @@ class AgendaItem(Model):
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012 - SQLAlchemy's own hook
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
-    case: Mapped[Case | None] = relationship()
+    # Loaded with the items, in one query for all of them: every page that lists items names
+    # their cases (the chair's view, the live page), and one query per item grew with the agenda.
+    case: Mapped[Case | None] = relationship(lazy="selectin")
     recommendations: Mapped[list["Recommendation"]] = relationship(back_populates="item")
 
 

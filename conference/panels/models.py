@@ -81,8 +81,11 @@ class Panel(Model):
     )
     created_at: Mapped[datetime] = created_at()
 
+    # Loaded once per panel and request (the sign-in loads them with the user's panels): a
+    # "selectin" default ran the query again each time a query returned the panel, joined to a
+    # meeting, a case or a membership, up to seven times on the chair's view.
     agency_tiers: Mapped[list["PanelAgency"]] = relationship(
-        back_populates="panel", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="panel", cascade="all, delete-orphan"
     )
 
     def tier_of(self, agency_id: int) -> AgencyTier | None:

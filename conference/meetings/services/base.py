@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from conference.audit.services import record_event
 from conference.auth import permissions
@@ -65,7 +66,9 @@ def current_memberships(panel: Panel) -> list[Membership]:
     """The panel's current members, partners included."""
     return list(
         db.session.scalars(
-            sa.select(Membership).where(Membership.panel_id == panel.id, Membership.until.is_(None))
+            sa.select(Membership)
+            .where(Membership.panel_id == panel.id, Membership.until.is_(None))
+            .options(joinedload(Membership.user))  # not one query per member
         )
     )
 

@@ -259,7 +259,8 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
     conflict_form = forms_in.get("conflict_form") or forms.ConflictForm(prefix="coi")
     conflict_form.user_id.choices = options((a.user.id, a.user.name) for a in meeting.attendance)
     # One position form per recommendation, each with its own prefix (and so its own field ids).
-    speakers = sitting_services.speakers_at(meeting, item, now)
+    conflicted = sitting_services.conflicted_user_ids(item)
+    speakers = sitting_services.speakers_at(meeting, item, now, conflicted)
     position_forms = {r.id: forms.PositionForm(prefix=f"pos{r.id}") for r in recommendations}
     position_forms |= forms_in.get("position_forms", {})
     for position_form in position_forms.values():
@@ -278,7 +279,7 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
         "quorum_now": quorum,
         "missing_agencies": base.agency_names(meeting, quorum.missing_agency_ids),
         "recommendations": recommendations,
-        "conflicted": sitting_services.conflicted_user_ids(item),
+        "conflicted": conflicted,
         "open": sitting_services.in_session(meeting),
         "item_form": item_form,
         "recommendation_form": recommendation_form,

@@ -191,49 +191,43 @@ def _discussed(item: Any, meeting: Any, scope: Scope) -> list[Any]:
 def _durations(scope: Scope) -> Any:
     """(measure, days): referral to first discussion for cases first discussed in the period,
     opening to closure for cases closed in the period."""
+    # A case's first discussion ever falls in the period: one pass over the discussions until
+    # the period's end, no second look for earlier ones.
     first_at = sa.func.min(Meeting.starts_at)
-    in_period = (
+    first_discussed = (
         sa.select(AgendaItem.case_id, first_at.label("first_at"))
         .select_from(AgendaItem)
         .join(Meeting, sa.and_(*_discussed(AgendaItem, Meeting, scope)))
-        .where(Meeting.starts_at >= scope.start_at, Meeting.starts_at < scope.end_at)
+        .where(Meeting.starts_at < scope.end_at)
         .group_by(AgendaItem.case_id)
-        .subquery("discussed_in_period")
+        .having(first_at >= scope.start_at)
+        .subquery("first_discussed")
     )
-    earlier_item, earlier_meeting = sa.orm.aliased(AgendaItem), sa.orm.aliased(Meeting)
-    discussed_before = (
-        sa.select(earlier_item.id)
-        .join(earlier_meeting, sa.and_(*_discussed(earlier_item, earlier_meeting, scope)))
-        .where(
-            earlier_item.case_id == in_period.c.case_id,
-            earlier_meeting.starts_at < scope.start_at,
-        )
-        .exists()
-    )
-    to_discussion = (
+    to_discussion = sa.select(
+        sa.literal("referral_to_first_discussion").label("measure"),
+        days_between(Referral.received_on, day_of(first_discussed.c.first_at)).label("days"),
+    ).join_from(first_discussed, Referral, Referral.case_id == first_discussed.c.case_id)
+    # A closed case without an opening step has no duration: the join leaves it out.
+    opened_at = sa.func.min(CaseStatusChange.changed_at)
+    to_closure = (
         sa.select(
-            sa.literal("referral_to_first_discussion").label("measure"),
-            days_between(Referral.received_on, day_of(in_period.c.first_at)).label("days"),
+            sa.literal("opening_to_closure").label("measure"),
+            days_between(day_of(opened_at), day_of(Case.closed_at)).label("days"),
         )
-        .join_from(in_period, Referral, Referral.case_id == in_period.c.case_id)
-        .where(~discussed_before)
-    )
-    opened_at = (
-        sa.select(sa.func.min(CaseStatusChange.changed_at))
+        .join(
+            CaseStatusChange,
+            sa.and_(
+                CaseStatusChange.case_id == Case.id,
+                CaseStatusChange.to_status == CaseStatus.OPEN,
+            ),
+        )
         .where(
-            CaseStatusChange.case_id == Case.id,
-            CaseStatusChange.to_status == CaseStatus.OPEN,
+            Case.panel_id == scope.panel_id,
+            Case.status == CaseStatus.CLOSED,
+            Case.closed_at >= scope.start_at,
+            Case.closed_at < scope.end_at,
         )
-        .scalar_subquery()
-    )
-    to_closure = sa.select(
-        sa.literal("opening_to_closure").label("measure"),
-        days_between(day_of(opened_at), day_of(Case.closed_at)).label("days"),
-    ).where(
-        Case.panel_id == scope.panel_id,
-        Case.status == CaseStatus.CLOSED,
-        Case.closed_at >= scope.start_at,
-        Case.closed_at < scope.end_at,
+        .group_by(Case.id, Case.closed_at)
     )
     return sa.union_all(to_discussion, to_closure).subquery("durations")
 
@@ -508,16 +502,17 @@ def sittings_statement(scope: Scope) -> sa.Select[Any]:
         )
         .exists()
     )
-    submitted_at = (
-        sa.select(sa.func.min(ProgressReport.submitted_at))
-        .where(
-            ProgressReport.case_id == items.c.case_id,
-            ProgressReport.meeting_id == items.c.meeting_id,
-        )
-        .scalar_subquery()
-    )
+    # One report per case and meeting (a unique constraint): a join finds it, no lookup per item.
     expected = (
-        sa.select(items.c.starts_at, submitted_at.label("submitted_at"))
+        sa.select(items.c.starts_at, ProgressReport.submitted_at)
+        .select_from(items)
+        .outerjoin(
+            ProgressReport,
+            sa.and_(
+                ProgressReport.case_id == items.c.case_id,
+                ProgressReport.meeting_id == items.c.meeting_id,
+            ),
+        )
         .where(coordinated)
         .cte("expected")
         .prefix_with("MATERIALIZED")

@@ -368,23 +368,26 @@ def post_exit_statement(scope: Scope) -> sa.Select[Any]:
         .cte("due")
         .prefix_with("MATERIALIZED")
     )
+    # Every due day is in the period, so only the sittings from its first day can review.
+    discussions = (
+        sa.select(AgendaItem.case_id, day_of(Meeting.starts_at).label("held_on"))
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.removed_at.is_(None),
+            AgendaItem.outcome.in_(DISCUSSED),
+            Meeting.status.in_(HELD),
+            Meeting.starts_at >= _utc_midnight(scope.period.start),
+        )
+        .subquery("discussions")
+    )
     reviews = (
-        sa.select(due.c.due_on, sa.func.min(day_of(Meeting.starts_at)).label("reviewed_on"))
+        sa.select(due.c.due_on, sa.func.min(discussions.c.held_on).label("reviewed_on"))
         .select_from(due)
         .outerjoin(
-            AgendaItem,
+            discussions,
             sa.and_(
-                AgendaItem.case_id == due.c.case_id,
-                AgendaItem.removed_at.is_(None),
-                AgendaItem.outcome.in_(DISCUSSED),
-            ),
-        )
-        .outerjoin(
-            Meeting,
-            sa.and_(
-                Meeting.id == AgendaItem.meeting_id,
-                Meeting.status.in_(HELD),
-                day_of(Meeting.starts_at) >= due.c.due_on,
+                discussions.c.case_id == due.c.case_id,
+                discussions.c.held_on >= due.c.due_on,
             ),
         )
         .group_by(due.c.case_id, due.c.due_on)

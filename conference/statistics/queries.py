@@ -247,13 +247,20 @@ def durations_statement(scope: Scope) -> sa.Select[Any]:
             sa.func.percentile_cont(0.5).within_group(durations.c.days).label("median"),
             sa.func.percentile_cont(0.9).within_group(durations.c.days).label("p90"),
         ).group_by(durations.c.measure)
+    # The durations are whole days: count each day once, then rank the few distinct days by
+    # how many durations reach them (a running sum), rather than ranking every duration.
+    per_day = (
+        sa.select(durations.c.measure, durations.c.days, sa.func.count().label("times"))
+        .group_by(durations.c.measure, durations.c.days)
+        .subquery("per_day")
+    )
     ranked = sa.select(
-        durations.c.measure,
-        durations.c.days,
-        sa.func.row_number()
-        .over(partition_by=durations.c.measure, order_by=durations.c.days)
-        .label("rank"),
-        sa.func.count().over(partition_by=durations.c.measure).label("n"),
+        per_day.c.measure,
+        per_day.c.days,
+        sa.func.sum(per_day.c.times)
+        .over(partition_by=per_day.c.measure, order_by=per_day.c.days)
+        .label("upto"),
+        sa.func.sum(per_day.c.times).over(partition_by=per_day.c.measure).label("n"),
     ).subquery("ranked")
     return sa.select(
         ranked.c.measure,
@@ -264,13 +271,14 @@ def durations_statement(scope: Scope) -> sa.Select[Any]:
 
 
 def _percentile_from_ranks(ranked: Any, numerator: int, denominator: int) -> Any:
-    """percentile_cont(numerator/denominator) over ranked rows, in integer arithmetic: the
-    value at position (n-1)p, between the two ranks around it."""
+    """percentile_cont(numerator/denominator) over the distinct days with how many durations
+    reach each (`upto`), in integer arithmetic: the value at position (n-1)p, between the two
+    ranks around it (the value at a rank is the first day the running count reaches it)."""
     position = (ranked.c.n - 1) * numerator  # the position times the denominator
     below = position // denominator + 1  # the rank at or below
     fraction = (position % denominator) * 1.0 / denominator
-    low = sa.func.max(sa.case((ranked.c.rank == below, ranked.c.days)))
-    high = sa.func.max(sa.case((ranked.c.rank == below + 1, ranked.c.days)))
+    low = sa.func.min(sa.case((ranked.c.upto >= below, ranked.c.days)))
+    high = sa.func.min(sa.case((ranked.c.upto >= below + 1, ranked.c.days)))
     return low + sa.func.max(fraction) * (sa.func.coalesce(high, low) - low)
 
 

@@ -1,6 +1,6 @@
 """Statistics indexes: a case's status changes by the status reached, with the time (opened,
-closed); a meeting's agenda items by kind and outcome, with the case (replaces the index on
-the meeting alone: the sittings of a period are counted from the index)
+closed); a meeting's agenda items by kind and outcome, with the case (each replaces the index
+on the case or the meeting alone: the figures are read from the index)
 
 (A panel's cases by status and closing time was tried too: on SQLite it reorders the scans of a
 panel's cases by id and the lookups of their actions and reports slow down; left out.)
@@ -23,6 +23,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("case_status_change", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_status_change_case_id")
         batch_op.create_index(
             "ix_case_status_change_case_id_to_status",
             ["case_id", "to_status", "changed_at"],
@@ -43,3 +44,4 @@ def downgrade():
         batch_op.create_index("ix_agenda_item_meeting_id", ["meeting_id"], unique=False)
     with op.batch_alter_table("case_status_change", schema=None) as batch_op:
         batch_op.drop_index("ix_case_status_change_case_id_to_status")
+        batch_op.create_index("ix_case_status_change_case_id", ["case_id"], unique=False)

@@ -191,49 +191,43 @@ def _discussed(item: Any, meeting: Any, scope: Scope) -> list[Any]:
 def _durations(scope: Scope) -> Any:
     """(measure, days): referral to first discussion for cases first discussed in the period,
     opening to closure for cases closed in the period."""
+    # A case's first discussion ever falls in the period: one pass over the discussions until
+    # the period's end, no second look for earlier ones.
     first_at = sa.func.min(Meeting.starts_at)
-    in_period = (
+    first_discussed = (
         sa.select(AgendaItem.case_id, first_at.label("first_at"))
         .select_from(AgendaItem)
         .join(Meeting, sa.and_(*_discussed(AgendaItem, Meeting, scope)))
-        .where(Meeting.starts_at >= scope.start_at, Meeting.starts_at < scope.end_at)
+        .where(Meeting.starts_at < scope.end_at)
         .group_by(AgendaItem.case_id)
-        .subquery("discussed_in_period")
+        .having(first_at >= scope.start_at)
+        .subquery("first_discussed")
     )
-    earlier_item, earlier_meeting = sa.orm.aliased(AgendaItem), sa.orm.aliased(Meeting)
-    discussed_before = (
-        sa.select(earlier_item.id)
-        .join(earlier_meeting, sa.and_(*_discussed(earlier_item, earlier_meeting, scope)))
-        .where(
-            earlier_item.case_id == in_period.c.case_id,
-            earlier_meeting.starts_at < scope.start_at,
-        )
-        .exists()
-    )
-    to_discussion = (
+    to_discussion = sa.select(
+        sa.literal("referral_to_first_discussion").label("measure"),
+        days_between(Referral.received_on, day_of(first_discussed.c.first_at)).label("days"),
+    ).join_from(first_discussed, Referral, Referral.case_id == first_discussed.c.case_id)
+    # A closed case without an opening step has no duration: the join leaves it out.
+    opened_at = sa.func.min(CaseStatusChange.changed_at)
+    to_closure = (
         sa.select(
-            sa.literal("referral_to_first_discussion").label("measure"),
-            days_between(Referral.received_on, day_of(in_period.c.first_at)).label("days"),
+            sa.literal("opening_to_closure").label("measure"),
+            days_between(day_of(opened_at), day_of(Case.closed_at)).label("days"),
         )
-        .join_from(in_period, Referral, Referral.case_id == in_period.c.case_id)
-        .where(~discussed_before)
-    )
-    opened_at = (
-        sa.select(sa.func.min(CaseStatusChange.changed_at))
+        .join(
+            CaseStatusChange,
+            sa.and_(
+                CaseStatusChange.case_id == Case.id,
+                CaseStatusChange.to_status == CaseStatus.OPEN,
+            ),
+        )
         .where(
-            CaseStatusChange.case_id == Case.id,
-            CaseStatusChange.to_status == CaseStatus.OPEN,
+            Case.panel_id == scope.panel_id,
+            Case.status == CaseStatus.CLOSED,
+            Case.closed_at >= scope.start_at,
+            Case.closed_at < scope.end_at,
         )
-        .scalar_subquery()
-    )
-    to_closure = sa.select(
-        sa.literal("opening_to_closure").label("measure"),
-        days_between(day_of(opened_at), day_of(Case.closed_at)).label("days"),
-    ).where(
-        Case.panel_id == scope.panel_id,
-        Case.status == CaseStatus.CLOSED,
-        Case.closed_at >= scope.start_at,
-        Case.closed_at < scope.end_at,
+        .group_by(Case.id, Case.closed_at)
     )
     return sa.union_all(to_discussion, to_closure).subquery("durations")
 
@@ -253,13 +247,20 @@ def durations_statement(scope: Scope) -> sa.Select[Any]:
             sa.func.percentile_cont(0.5).within_group(durations.c.days).label("median"),
             sa.func.percentile_cont(0.9).within_group(durations.c.days).label("p90"),
         ).group_by(durations.c.measure)
+    # The durations are whole days: count each day once, then rank the few distinct days by
+    # how many durations reach them (a running sum), rather than ranking every duration.
+    per_day = (
+        sa.select(durations.c.measure, durations.c.days, sa.func.count().label("times"))
+        .group_by(durations.c.measure, durations.c.days)
+        .subquery("per_day")
+    )
     ranked = sa.select(
-        durations.c.measure,
-        durations.c.days,
-        sa.func.row_number()
-        .over(partition_by=durations.c.measure, order_by=durations.c.days)
-        .label("rank"),
-        sa.func.count().over(partition_by=durations.c.measure).label("n"),
+        per_day.c.measure,
+        per_day.c.days,
+        sa.func.sum(per_day.c.times)
+        .over(partition_by=per_day.c.measure, order_by=per_day.c.days)
+        .label("upto"),
+        sa.func.sum(per_day.c.times).over(partition_by=per_day.c.measure).label("n"),
     ).subquery("ranked")
     return sa.select(
         ranked.c.measure,
@@ -270,13 +271,14 @@ def durations_statement(scope: Scope) -> sa.Select[Any]:
 
 
 def _percentile_from_ranks(ranked: Any, numerator: int, denominator: int) -> Any:
-    """percentile_cont(numerator/denominator) over ranked rows, in integer arithmetic: the
-    value at position (n-1)p, between the two ranks around it."""
+    """percentile_cont(numerator/denominator) over the distinct days with how many durations
+    reach each (`upto`), in integer arithmetic: the value at position (n-1)p, between the two
+    ranks around it (the value at a rank is the first day the running count reaches it)."""
     position = (ranked.c.n - 1) * numerator  # the position times the denominator
     below = position // denominator + 1  # the rank at or below
     fraction = (position % denominator) * 1.0 / denominator
-    low = sa.func.max(sa.case((ranked.c.rank == below, ranked.c.days)))
-    high = sa.func.max(sa.case((ranked.c.rank == below + 1, ranked.c.days)))
+    low = sa.func.min(sa.case((ranked.c.upto >= below, ranked.c.days)))
+    high = sa.func.min(sa.case((ranked.c.upto >= below + 1, ranked.c.days)))
     return low + sa.func.max(fraction) * (sa.func.coalesce(high, low) - low)
 
 
@@ -374,23 +376,26 @@ def post_exit_statement(scope: Scope) -> sa.Select[Any]:
         .cte("due")
         .prefix_with("MATERIALIZED")
     )
+    # Every due day is in the period, so only the sittings from its first day can review.
+    discussions = (
+        sa.select(AgendaItem.case_id, day_of(Meeting.starts_at).label("held_on"))
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.removed_at.is_(None),
+            AgendaItem.outcome.in_(DISCUSSED),
+            Meeting.status.in_(HELD),
+            Meeting.starts_at >= _utc_midnight(scope.period.start),
+        )
+        .subquery("discussions")
+    )
     reviews = (
-        sa.select(due.c.due_on, sa.func.min(day_of(Meeting.starts_at)).label("reviewed_on"))
+        sa.select(due.c.due_on, sa.func.min(discussions.c.held_on).label("reviewed_on"))
         .select_from(due)
         .outerjoin(
-            AgendaItem,
+            discussions,
             sa.and_(
-                AgendaItem.case_id == due.c.case_id,
-                AgendaItem.removed_at.is_(None),
-                AgendaItem.outcome.in_(DISCUSSED),
-            ),
-        )
-        .outerjoin(
-            Meeting,
-            sa.and_(
-                Meeting.id == AgendaItem.meeting_id,
-                Meeting.status.in_(HELD),
-                day_of(Meeting.starts_at) >= due.c.due_on,
+                discussions.c.case_id == due.c.case_id,
+                discussions.c.held_on >= due.c.due_on,
             ),
         )
         .group_by(due.c.case_id, due.c.due_on)
@@ -508,16 +513,17 @@ def sittings_statement(scope: Scope) -> sa.Select[Any]:
         )
         .exists()
     )
-    submitted_at = (
-        sa.select(sa.func.min(ProgressReport.submitted_at))
-        .where(
-            ProgressReport.case_id == items.c.case_id,
-            ProgressReport.meeting_id == items.c.meeting_id,
-        )
-        .scalar_subquery()
-    )
+    # One report per case and meeting (a unique constraint): a join finds it, no lookup per item.
     expected = (
-        sa.select(items.c.starts_at, submitted_at.label("submitted_at"))
+        sa.select(items.c.starts_at, ProgressReport.submitted_at)
+        .select_from(items)
+        .outerjoin(
+            ProgressReport,
+            sa.and_(
+                ProgressReport.case_id == items.c.case_id,
+                ProgressReport.meeting_id == items.c.meeting_id,
+            ),
+        )
         .where(coordinated)
         .cte("expected")
         .prefix_with("MATERIALIZED")

@@ -1,13 +1,14 @@
 """gunicorn's settings for Case Conference: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
-From the environment: BIND (127.0.0.1:8000), WEB_CONCURRENCY (workers, 3), LOG_FORMAT (json),
+From the environment: BIND (127.0.0.1:8000), WEB_CONCURRENCY (workers, one per core), LOG_FORMAT (json),
 PROMETHEUS_MULTIPROC_DIR (where the workers keep their metrics; /metrics adds them up).
 """
 
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# One sync worker per core: more only queue on the same CPUs (bench/web.py, the README).
+workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
 preload_app = True  # one import, shared by the workers (wsgi.py freezes it)
 timeout = 120  # rendering a long set of minutes takes a while
 graceful_timeout = 30

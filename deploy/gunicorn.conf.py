@@ -1,7 +1,8 @@
 """gunicorn's settings for Case Conference: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
-From the environment: BIND (127.0.0.1:8000), WEB_CONCURRENCY (workers, one per core), LOG_FORMAT (json),
-PROMETHEUS_MULTIPROC_DIR (where the workers keep their metrics; /metrics adds them up).
+From the environment: BIND (127.0.0.1:8000), WEB_CONCURRENCY (workers, one per core),
+LOG_FORMAT (json), PROMETHEUS_MULTIPROC_DIR (where the workers keep their metrics; /metrics
+adds them up).
 """
 
 import os

@@ -208,11 +208,18 @@ def forget_dead_processes(directory: str | Path) -> int:
         head, _, pid = path.stem.rpartition("-")
         if not head.endswith(f"_{host}") or not pid.isdigit():
             continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if not _running(int(pid)):
             path.unlink(missing_ok=True)
             removed += 1
-        except PermissionError:
-            pass  # alive, under another user
     return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process of this host is alive (one of another user's counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

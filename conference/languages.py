@@ -45,9 +45,15 @@ def language_of(user: Any) -> str:
     chosen = supported(getattr(user, "locale", None))
     if chosen:
         return chosen
-    for membership in getattr(user, "current_memberships", []):
-        return membership.panel.locale
-    return DEFAULT
+    panel = _first_panel(user)
+    return str(panel.locale) if panel is not None else DEFAULT
+
+
+def _first_panel(user: Any) -> Any:
+    """The panel of a user's first current membership, whose language and time zone stand in
+    for theirs; None for someone on no panel (or no one)."""
+    memberships = getattr(user, "current_memberships", None) or []
+    return memberships[0].panel if memberships else None
 
 
 def select_locale() -> str:
@@ -86,19 +92,15 @@ def _users_choice() -> str | None:
 
 
 def _panel_language() -> str | None:
-    user = _signed_in_user()
-    for membership in getattr(user, "current_memberships", []) if user else []:
-        return str(membership.panel.locale)
-    return None
+    panel = _first_panel(_signed_in_user())
+    return str(panel.locale) if panel is not None else None
 
 
 def reader_zone() -> str:
     """The time zone the signed-in reader's panel keeps (their first), for times not tied to a
     panel (notifications, sessions, sign-in pauses); else the installation's."""
-    user = _signed_in_user() if has_request_context() else None
-    for membership in getattr(user, "current_memberships", []) if user else []:
-        return str(membership.panel.timezone)
-    return str(current_app.config["DEFAULT_TIMEZONE"])
+    panel = _first_panel(_signed_in_user()) if has_request_context() else None
+    return str(panel.timezone if panel is not None else current_app.config["DEFAULT_TIMEZONE"])
 
 
 @contextmanager

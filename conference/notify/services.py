@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
+from sqlalchemy.orm import selectinload
 
 from conference.auth.models import User
 from conference.extensions import db
@@ -20,6 +21,7 @@ from conference.languages import language_of, written_in
 from conference.notify import rules
 from conference.notify.mail import DeliveryError, send_mail
 from conference.notify.models import Notification, NotificationKind
+from conference.panels.models import Membership
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,8 @@ def deliver_email(now: datetime, limit: int = 200) -> int:
     """
     pending = db.session.execute(
         sa.select(Notification, User)
+        # Each recipient's language comes from their account or their panel: read with them.
+        .options(selectinload(User.memberships).joinedload(Membership.panel))
         .join(User, User.id == Notification.user_id)
         .where(
             Notification.emailed_at.is_(None),

@@ -306,11 +306,17 @@ class _Texts(HTMLParser):
 
 
 @cache
+def translations(locale: str) -> set[str]:
+    """Every text the catalogue writes in its language."""
+    return {s for m in catalogue(locale) for s in (m.string if m.pluralizable else [m.string])}
+
+
+@cache
 def english_patterns(locale: str) -> list[tuple[str, re.Pattern[str]]]:
     """Each English message the catalogue translates differently, as a pattern of what it looks
     like on a page once its placeholders are filled."""
     patterns = []
-    ours = {s for m in catalogue(locale) for s in (m.string if m.pluralizable else [m.string])}
+    ours = translations(locale)
     for message in catalogue(locale):
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
@@ -327,7 +333,7 @@ def english_patterns(locale: str) -> list[tuple[str, re.Pattern[str]]]:
 def english_on(page: str, locale: str) -> set[str]:
     parser = _Texts()
     parser.feed(page)
-    ours = {s for m in catalogue(locale) for s in (m.string if m.pluralizable else [m.string])}
+    ours = translations(locale)
     return {
         english
         for text in parser.texts

@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
@@ -190,7 +189,6 @@ def _register_login(app: Flask) -> None:
     from conference.auth import permissions, sessions
     from conference.auth.models import User
     from conference.db import utcnow
-    from conference.panels.models import Membership, Panel
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
@@ -199,24 +197,10 @@ def _register_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # Memberships, panels and their agencies in one go: every access check reads them.
-        user = db.session.scalar(
-            sa.select(User)
-            .where(User.id == int(user_id))
-            .options(
-                selectinload(User.memberships)
-                .joinedload(Membership.panel)
-                .selectinload(Panel.agency_tiers)
-            )
-        )
-        if user is None or not user.active:
-            return None
-        return user if _session_is_good(user) else None
-
-    def _session_is_good(user: User) -> bool:
-        """The signed cookie is not enough: the session row behind it must still be open."""
+        """The signed cookie is not enough: the session row behind it must still be open. The
+        row comes with its user and everything access checks read, in one statement."""
         now = utcnow()
-        row = sessions.open_session(session.get("sid"), user.id)
+        row = sessions.open_session(session.get("sid"), int(user_id))
         ended = "ended" if row is None else sessions.expire_if_due(row, now=now)
         if row is None or ended is not None:
             db.session.commit()
@@ -226,12 +210,14 @@ def _register_login(app: Flask) -> None:
                     _("Your session ended after a while without activity. Please sign in again."),
                     "info",
                 )
-            return False
+            return None
+        if not row.user.active:
+            return None
         if (now - row.last_seen_at).total_seconds() > TOUCH_EVERY:
             row.last_seen_at = now
             db.session.commit()
         g.user_session = row
-        return True
+        return row.user
 
     @app.before_request
     def require_login() -> Any:

@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
-from conference.auth.models import SignInThrottle, UserSession
+from conference.auth.models import SignInThrottle, User, UserSession
 from conference.auth.rules import lockout_for, normalise_email, session_end_reason
 from conference.db import insert_or_ignore
 from conference.extensions import db
+from conference.panels.models import Membership, Panel
 
 
 def digest(value: str) -> str:
@@ -41,14 +43,23 @@ def start_session(user_id: int, *, now: datetime) -> str:
 
 
 def open_session(token: str | None, user_id: int) -> UserSession | None:
-    """The session the cookie token names, if it belongs to the user and has not ended."""
+    """The session the cookie token names, if it belongs to the user and has not ended, with
+    the user, their agency, memberships, panels and the panels' agency tiers (every access
+    check reads them): one statement on every request instead of one per relationship."""
     if not token:
         return None
     return db.session.scalar(
-        sa.select(UserSession).where(
+        sa.select(UserSession)
+        .where(
             UserSession.token_hash == digest(token),
             UserSession.user_id == user_id,
             UserSession.ended_at.is_(None),
+        )
+        .options(
+            joinedload(UserSession.user)
+            .joinedload(User.memberships)
+            .joinedload(Membership.panel)
+            .joinedload(Panel.agency_tiers)
         )
     )
 

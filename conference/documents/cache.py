@@ -11,8 +11,9 @@ asker inserts a pending row (the unique key makes concurrent askers share it) an
 commit, `start()` hands the HTML to the renderer:
 
 - "process" (the default): a pool of processes of its own (`DOCUMENT_RENDER_PROCESSES` per web
-  process, spawned, not forked) renders with nothing but WeasyPrint; this process stores the
-  result when it is done, so the GIL and the CPU of the web worker are not held by the render;
+  process, spawned, not forked, at a lower CPU priority) renders with nothing but WeasyPrint;
+  this process stores the result when it is done, so neither the GIL nor the CPU the web
+  workers need is held by the render;
 - "inline": at once in the request (after its commit), for the end-to-end tests;
 - "deferred": nothing until `render_pending()` is called (the tests, the benchmark).
 
@@ -50,6 +51,9 @@ STALE_AFTER = timedelta(minutes=10)  # far longer than any render takes
 KEEP_PER_MEETING = 30  # of each kind: the variants for each reader's visibility and language
 KEEP_DAYS = 30
 RENDERERS = ("process", "inline", "deferred")
+# The render processes yield the CPU to the web workers: a page waits for no PDF, even on a
+# machine with as many workers as cores (bench/web.py, web_cheap_p95_during_pdfs).
+RENDER_NICENESS = 10
 
 # Renders this process has stored (the tests count them; the metrics count them as well).
 renders = 0
@@ -185,6 +189,8 @@ def _executor() -> ProcessPoolExecutor:
         _pool = ProcessPoolExecutor(
             max_workers=int(current_app.config.get("DOCUMENT_RENDER_PROCESSES", 1)),
             mp_context=multiprocessing.get_context("spawn"),
+            initializer=os.nice,
+            initargs=(RENDER_NICENESS,),
         )
         _pool_pid = os.getpid()
     return _pool

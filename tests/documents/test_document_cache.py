@@ -1,6 +1,7 @@
 """Rendered documents: once per content, shared only between identical copies, rendered off the
 request, with "being prepared", "ready" and "failed" pages in between."""
 
+import os
 import time
 from datetime import timedelta
 
@@ -218,6 +219,16 @@ def test_a_render_process_of_its_own_makes_the_document(
         assert client.get(url).mimetype == "application/pdf"
     finally:
         cache.shutdown()
+
+
+def test_the_render_processes_give_way_to_the_web_workers(app: Flask) -> None:
+    # A render runs at a lower CPU priority than the worker that asked for it, so the pages of
+    # everyone else are answered first on a busy machine.
+    try:
+        theirs = cache._executor().submit(os.nice, 0).result(timeout=60)
+    finally:
+        cache.shutdown()
+    assert theirs == min(os.nice(0) + cache.RENDER_NICENESS, 19)
 
 
 def test_old_documents_are_pruned(world: World, meeting: Meeting) -> None:

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Flask,
     Response,

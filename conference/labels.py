@@ -2,6 +2,8 @@
 
 import enum
 
+from babel import Locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_babel.speaklater import LazyString
@@ -191,8 +193,16 @@ LABELS: dict[tuple[type[enum.Enum], str], LazyString] = {
 }
 
 
+# Labels already translated, by language: a list page shows hundreds.
+_translated: dict[tuple[Locale | None, type[enum.Enum], str], str] = {}
+
+
 def label(value: enum.Enum | None) -> str:
     """The translated label of an enumeration value."""
     if value is None:
         return ""
-    return str(LABELS.get((type(value), value.value), value.value))
+    key = (get_locale(), type(value), value.value)
+    found = _translated.get(key)
+    if found is None:
+        found = _translated[key] = str(LABELS.get(key[1:], value.value))
+    return found

@@ -43,12 +43,18 @@ def client_ip() -> str | None:
 LAST_PAGE_READ = 100_000
 
 
-def paginate(query: Any, per_page: int, arg: str = "page") -> Any:
+def paginate(query: Any, per_page: int, arg: str = "page", total: int | None = None) -> Any:
     """The page of `query` asked for in `?page=` (or `arg`, for a second list on the page): the
     first when it is not a number or below 1, the last when it is beyond the end (never an
-    overflow in the database)."""
+    overflow in the database). A `total` counted already (with other figures, in one
+    statement) spares the page its own count."""
     asked = request.args.get(arg, 1, type=int)
     page = min(max(asked, 1), LAST_PAGE_READ)
+    if total is not None:
+        page = min(page, max(1, -(-total // per_page)))
+        pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+        pagination.total = total
+        return pagination
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     if pagination.pages and page > pagination.pages:
         pagination = db.paginate(query, page=pagination.pages, per_page=per_page, error_out=False)

@@ -41,12 +41,15 @@ def open_actions_for(user: User) -> Sequence[Action]:
     return db.session.scalars(open_actions(user)).all()
 
 
-def count_overdue(user: User, today: date) -> int:
-    """How many of the user's open actions are past their due date."""
+def open_action_counts(user: User, today: date) -> tuple[int, int]:
+    """How many open actions the user has (`open_actions`) and how many of them are past their
+    due date, counted together in one statement."""
     if not user.current_memberships:
-        return 0
-    query = open_actions(user).where(Action.due_on < today).order_by(None)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+        return 0, 0
+    mine = open_actions(user).order_by(None).subquery()
+    overdue = sa.func.count(sa.case((mine.c.due_on < today, 1)))
+    total, late = db.session.execute(sa.select(sa.func.count(), overdue).select_from(mine)).one()
+    return total, late
 
 
 def recently_changed(user: User, since: datetime) -> Sequence[ActionUpdate]:

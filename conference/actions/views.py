@@ -29,7 +29,8 @@ def my_work() -> Any:
     size = current_app.config["WORK_LIST_SIZE"]
     # Each list a page at a time, overdue actions first: a coordinator of thousands of cases
     # gets a page of the same size as anyone.
-    action_page = paginate(queries.open_actions(current_user), size)
+    total, overdue_total = queries.open_action_counts(current_user, today)
+    action_page = paginate(queries.open_actions(current_user), size, total=total)
     case_page = paginate(coordinated(current_user), size, arg="cases_page")
     actions, cases = action_page.items, case_page.items
     meetings = queries.next_meetings([*cases, *(a.case for a in actions)], now)
@@ -38,7 +39,7 @@ def my_work() -> Any:
         unanswered=directory_queries.unanswered_for(current_user, today),
         action_page=action_page,
         case_page=case_page,
-        overdue_total=queries.count_overdue(current_user, today) if action_page.total else 0,
+        overdue_total=overdue_total,
         overdue=[a for a in actions if rules.is_overdue(a.status, a.due_on, today)],
         due_soon=[a for a in actions if today <= a.due_on <= soon],
         later=[a for a in actions if a.due_on > soon],

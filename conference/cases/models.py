@@ -97,7 +97,9 @@ class Case(Model):
         # The orders of the lists: the case list (newest referral first, per panel) and the
         # cases a coordinator keeps (next review first).
         sa.Index("ix_case_file_panel_referred", "panel_id", "referred_at", "id"),
-        sa.Index("ix_case_file_coordinator_review", "coordinator_id", "next_review_on"),
+        sa.Index(
+            "ix_case_file_coordinator_review", "coordinator_id", "next_review_on", "reference"
+        ),
     )
 
     id: Mapped[int] = primary_key()

@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from conference.actions.queries import count_overdue, open_actions
+from conference.actions.queries import open_action_counts, open_actions
 from conference.actions.rules import is_overdue
 from conference.cases.queries import coordinated
 from conference.db import utcnow
@@ -22,7 +22,8 @@ def index() -> Any:
     today = now.date()
     size = current_app.config["WORK_LIST_SIZE"]
     # The first rows of each list and how many there are; My work pages through the rest.
-    actions = db.paginate(open_actions(current_user), page=1, per_page=size, error_out=False)
+    actions_total, overdue_total = open_action_counts(current_user, today)
+    actions = db.session.scalars(open_actions(current_user).limit(size)).all()
     cases = db.paginate(coordinated(current_user), page=1, per_page=size, error_out=False)
     return render_template(
         "home/index.html",
@@ -30,8 +31,8 @@ def index() -> Any:
         meetings=upcoming_meetings(current_user, now),
         cases=cases.items,
         cases_total=cases.total,
-        actions=[(a, is_overdue(a.status, a.due_on, today)) for a in actions.items],
-        actions_total=actions.total,
-        overdue_total=count_overdue(current_user, today) if actions.total else 0,
+        actions=[(a, is_overdue(a.status, a.due_on, today)) for a in actions],
+        actions_total=actions_total,
+        overdue_total=overdue_total,
         notifications=unread_for(current_user),
     )

@@ -32,7 +32,20 @@ class Action(Model):
 
     __tablename__ = "action"
     # The order of a person's open actions (home, My work): earliest due first.
-    __table_args__ = (sa.Index("ix_action_owner_due", "owner_id", "due_on", "id"),)
+    __table_args__ = (
+        sa.Index("ix_action_owner_due", "owner_id", "due_on", "id"),
+        # For the statistics, the actions agreed in a period and what became of them, from the
+        # index alone.
+        sa.Index(
+            "ix_action_created_at",
+            "created_at",
+            "case_id",
+            "owner_agency_id",
+            "status",
+            "due_on",
+            "completed_at",
+        ),
+    )
 
     id: Mapped[int] = primary_key()
     case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)
@@ -79,11 +92,19 @@ class ProgressReport(Model):
     """The coordinator's report on a case for a coming meeting."""
 
     __tablename__ = "progress_report"
-    # One report per case and meeting: a second save of it is an edit, never a second report.
-    __table_args__ = (sa.UniqueConstraint("case_id", "meeting_id"),)
+    __table_args__ = (
+        # One report per case and meeting: a second save of it is an edit, never a second report.
+        sa.UniqueConstraint("case_id", "meeting_id"),
+        # For the statistics, whether the report for a case's sitting came in on time, and the
+        # reports submitted in a period by RAG status, from the index alone.
+        sa.Index(
+            "ix_progress_report_case_meeting_submitted", "case_id", "meeting_id", "submitted_at"
+        ),
+        sa.Index("ix_progress_report_submitted_at", "submitted_at", "case_id", "rag"),
+    )
 
     id: Mapped[int] = primary_key()
-    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"))
     meeting_id: Mapped[int | None] = internal(sa.ForeignKey("meeting.id"), index=True)
     author_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"))
     rag: Mapped[RagStatus] = need_to_know()

@@ -100,6 +100,8 @@ class Case(Model):
         sa.Index(
             "ix_case_file_coordinator_review", "coordinator_id", "next_review_on", "reference"
         ),
+        # For the statistics, a panel's cases closed in a period (durations, post-exit reviews).
+        sa.Index("ix_case_file_panel_status_closed", "panel_id", "status", "closed_at"),
     )
 
     id: Mapped[int] = primary_key()
@@ -274,6 +276,8 @@ class CaseStatusChange(Model):
         # A case's history, and for the statistics when it reached a status (opened, closed),
         # from the index alone.
         sa.Index("ix_case_status_change_case_id_to_status", "case_id", "to_status", "changed_at"),
+        # For the statistics, the cases that reached a status in a period (how cases ended).
+        sa.Index("ix_case_status_change_to_status_changed_at", "to_status", "changed_at"),
     )
 
     id: Mapped[int] = primary_key()
@@ -292,9 +296,14 @@ class CoordinatorAssignment(Model):
     """Who coordinated a case from when to when, decided at which meeting, and why."""
 
     __tablename__ = "coordinator_assignment"
+    __table_args__ = (
+        # A case's coordinators, and for the statistics who coordinated it when a sitting
+        # began, from the index alone.
+        sa.Index("ix_coordinator_assignment_case_id_started", "case_id", "started_at", "ended_at"),
+    )
 
     id: Mapped[int] = primary_key()
-    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int] = internal(sa.ForeignKey("case_file.id"))
     user_id: Mapped[int] = internal(sa.ForeignKey("user_account.id"), index=True)
     agency_id: Mapped[int] = internal(sa.ForeignKey("agency.id"))
     meeting_id: Mapped[int | None] = internal(sa.ForeignKey("meeting.id"))

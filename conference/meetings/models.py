@@ -154,12 +154,21 @@ class AgendaItem(Model):
             "outcome",
             "case_id",
         ),
+        # A case's items, and for the statistics its discussions, from the index alone.
+        sa.Index(
+            "ix_agenda_item_case_id_outcome",
+            "case_id",
+            "outcome",
+            "kind",
+            "removed_at",
+            "meeting_id",
+        ),
     )
 
     id: Mapped[int] = primary_key()
     meeting_id: Mapped[int] = internal(sa.ForeignKey("meeting.id", ondelete="CASCADE"))
     kind: Mapped[AgendaItemKind] = need_to_know()
-    case_id: Mapped[int | None] = internal(sa.ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int | None] = internal(sa.ForeignKey("case_file.id"))
     title: Mapped[str] = need_to_know(sa.String(200), default="")
     reasons: Mapped[list[str]] = need_to_know(default=list)
     # Proposed by the agenda builder (replaced when the draft is rebuilt) or put on by hand.

@@ -434,17 +434,21 @@ def actions_statement(scope: Scope) -> sa.Select[Any]:
         (Action.due_on < scope.today, "overdue"),
         else_="open",
     )
-    return (
-        sa.select(Agency.id, sa.func.max(Agency.name), state.label("state"), sa.func.count())
-        .select_from(Action)
+    # Counted first, named after: the agencies joined into the count made SQLite scan every
+    # case once per agency.
+    counts = (
+        sa.select(Action.owner_agency_id, state.label("state"), sa.func.count().label("n"))
         .join(Case, Case.id == Action.case_id)
-        .join(Agency, Agency.id == Action.owner_agency_id)
         .where(
             Case.panel_id == scope.panel_id,
             Action.created_at >= scope.start_at,
             Action.created_at < scope.end_at,
         )
-        .group_by(Agency.id, state)
+        .group_by(Action.owner_agency_id, state)
+        .subquery("counts")
+    )
+    return sa.select(Agency.id, Agency.name, counts.c.state, counts.c.n).join_from(
+        counts, Agency, Agency.id == counts.c.owner_agency_id
     )
 
 

@@ -60,33 +60,29 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str,
     """Insert rows that all give the same columns, as plain values (strings for enumerations,
     lists for JSON), with every column that has no server default.
 
-    PostgreSQL takes them in one statement, a column to an array, unnested; one statement per
-    row (what executemany sends) costs it 60 µs a row. SQLite's executemany is fast already.
+    PostgreSQL takes them with COPY, which psycopg writes row by row in C: one INSERT per row
+    (what executemany sends) costs 60 µs a row, and an array per column, unnested, spent about 13 ms
+    a thousand rows quoting the arrays' strings in Python. SQLite's executemany is fast already.
+    The COPY goes to the driver's connection: it is in the transaction, though not among the
+    statements SQLAlchemy's events see.
     """
     if not rows:
         return
-    columns = list(rows[0])
-    dialect = connection.dialect
-    if dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql":
         connection.execute(sa.insert(table), rows)
         return
-    arrays = []
-    params: dict[str, list[Any]] = {}
-    for n, name in enumerate(columns):
-        column = table.c[name]
-        values = [row[name] for row in rows]
-        if isinstance(column.type, sa.JSON):
-            values = [None if v is None else json.dumps(v) for v in values]
-        params[f"c{n}"] = values
-        arrays.append(f"CAST(:c{n} AS {column.type.compile(dialect)}[])")
-    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-    # Table, column and type names come from the schema; every value is a bound parameter.
-    target = dialect.identifier_preparer.format_table(table)
-    unnested = ", ".join(arrays)
-    statement = sa.text(
-        f"INSERT INTO {target} ({names}) SELECT * FROM unnest({unnested})"  # noqa: S608  # nosec B608
-    )
-    connection.execute(statement, params)
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, sa.JSON)}
+    preparer = connection.dialect.identifier_preparer
+    names = ", ".join(preparer.quote(name) for name in columns)
+    # Table and column names come from the schema; the values travel as COPY data.
+    statement = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
+    driver = connection.connection.driver_connection  # psycopg's, open in this transaction
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[name]) if name in json_columns else row[name] for name in columns]
+            )
 
 
 _METADATA = sa.MetaData(naming_convention=NAMING_CONVENTION)

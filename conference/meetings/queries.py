@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -176,21 +177,24 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
     held = (MeetingStatus.CLOSED, MeetingStatus.MINUTES_SIGNED)
     carries = previous is not None and previous.status in held
 
-    discussed_before = (
-        sa.select(AgendaItem.case_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            Meeting.panel_id == panel.id,
-            Meeting.starts_at < meeting.starts_at,
-            AgendaItem.case_id.is_not(None),
-            AgendaItem.outcome == ItemOutcome.DISCUSSED,
-        )
-    )
-    # Not discussed: nothing discussed since the interval's first day.
+    # Not discussed: nothing discussed at the panel's sittings since the interval's first day.
     interval_start = _local_midnight(
         on - timedelta(days=settings.max_discussion_interval_days), zone
     )
-    recently_discussed = discussed_before.where(Meeting.starts_at >= interval_start)
+    recent_sittings = sa.select(Meeting.id).where(
+        Meeting.panel_id == panel.id,
+        Meeting.starts_at < meeting.starts_at,
+        Meeting.starts_at >= interval_start,
+    )
+    discussed_recently = (
+        sa.select(AgendaItem.id)
+        .where(
+            AgendaItem.case_id == Case.id,
+            AgendaItem.outcome == ItemOutcome.DISCUSSED,
+            AgendaItem.meeting_id.in_(recent_sittings),
+        )
+        .correlate(Case)
+    )
     # Overdue actions, and reports that are off track or ask for a discussion or the closure.
     overdue_action = sa.and_(Action.status.in_(OPEN_STATUSES), Action.due_on < on)
     report_before = sa.and_(
@@ -227,16 +231,19 @@ def agenda_facts(meeting: Meeting) -> AgendaFacts:
         )
         for months in (settings.post_exit_first_months, settings.post_exit_second_months)
     ]
-    not_recently_discussed = sa.except_(
-        sa.select(Case.id).where(in_panel, is_active), recently_discussed
-    ).subquery()
-    candidate_sets = [
+    # NOT EXISTS rather than EXCEPT: PostgreSQL hashes the recent discussions once and probes
+    # them with each active case (an anti-join), where EXCEPT appended and hashed both sides in
+    # full; SQLite looks each case up in the index on the case and outcome.
+    not_recently_discussed = sa.select(Case.id).where(
+        in_panel, is_active, ~sa.exists(discussed_recently)
+    )
+    candidate_sets: list[sa.Select[Any]] = [
         sa.select(Case.id).where(
             in_panel, sa.or_(sa.and_(is_active, sa.or_(*on_their_own)), *post_exit)
         ),
         sa.select(Action.case_id).where(overdue_action),
         flagged_reports,
-        sa.select(not_recently_discussed.c.id),
+        not_recently_discussed,
         # A referral still waiting on the service's answer (the rule says whether too long).
         sa.select(ServiceReferral.case_id).where(ServiceReferral.status.in_(AWAITING_ANSWER)),
     ]

@@ -32,7 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from conference import languages, observability
-from conference.db import tune_connections
+from conference.db import end_reading, note_writes, tune_connections
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from conference.observability import SESSIONLESS_ENDPOINTS
@@ -113,6 +113,13 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     db.init_app(app)
     with app.app_context():
         tune_connections(db.engine)
+        note_writes(db.engine)
+
+    @app.teardown_appcontext  # before Flask-SQLAlchemy's, which closes the session
+    def end_transaction(error: BaseException | None) -> None:
+        if error is None:
+            end_reading(db.session())
+
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # Logs (one JSON object per line in production), the request id, metrics, /healthz and
     # /readyz: before every other request hook, so that even a request refused early has its id.

@@ -376,29 +376,24 @@ def post_exit_statement(scope: Scope) -> sa.Select[Any]:
         .cte("due")
         .prefix_with("MATERIALIZED")
     )
-    # Every due day is in the period, so only the sittings from its first day can review.
-    discussions = (
-        sa.select(AgendaItem.case_id, day_of(Meeting.starts_at).label("held_on"))
+    # The first sitting from the due day that discussed the case, looked up for each review
+    # in the index of a case's agenda items (a few rows), not joined from every discussion.
+    reviewed_on = (
+        sa.select(sa.func.min(day_of(Meeting.starts_at)))
+        .select_from(AgendaItem)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
-            AgendaItem.removed_at.is_(None),
+            AgendaItem.case_id == due.c.case_id,
             AgendaItem.outcome.in_(DISCUSSED),
+            AgendaItem.removed_at.is_(None),
             Meeting.status.in_(HELD),
-            Meeting.starts_at >= _utc_midnight(scope.period.start),
+            day_of(Meeting.starts_at) >= due.c.due_on,
         )
-        .subquery("discussions")
+        .scalar_subquery()
     )
     reviews = (
-        sa.select(due.c.due_on, sa.func.min(discussions.c.held_on).label("reviewed_on"))
+        sa.select(due.c.due_on, reviewed_on.label("reviewed_on"))
         .select_from(due)
-        .outerjoin(
-            discussions,
-            sa.and_(
-                discussions.c.case_id == due.c.case_id,
-                discussions.c.held_on >= due.c.due_on,
-            ),
-        )
-        .group_by(due.c.case_id, due.c.due_on)
         .subquery("reviews")
     )
     grace = scope.review_grace_days

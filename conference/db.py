@@ -86,11 +86,10 @@ def end_reading(session: Any) -> None:
     """
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
-    if session.connection().info.get(WROTE):
-        return
     try:
-        session.commit()
-    except sa.exc.SQLAlchemyError:  # the connection failed: closing the session cleans up
+        if not session.connection().info.get(WROTE):
+            session.commit()
+    except sa.exc.SQLAlchemyError:  # the database failed or is gone: the page has its answer
         session.rollback()
 
 

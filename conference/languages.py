@@ -59,7 +59,7 @@ def _first_panel(user: Any) -> Any:
 
 
 # Each language's catalogue, by the Locale being written in. Flask-Babel finds the catalogue
-# again for every message (a fifth of a list page's time went on it); the catalogues never
+# again for every message (about a tenth of the case list's time); the catalogues never
 # change while the app runs.
 _catalogues: dict[Locale | None, Translations] = {}
 

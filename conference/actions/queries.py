@@ -16,29 +16,26 @@ from conference.formatting import to_zone
 from conference.meetings.models import AgendaItem, Meeting, MeetingStatus
 
 
+def _open_actions_of(user: User) -> list[sa.ColumnElement[bool]]:
+    """The user's own open actions on cases of their panels they may see (with Case joined)."""
+    return [
+        Action.owner_id == user.id,
+        Action.status.in_(OPEN_STATUSES),
+        Case.panel_id.in_([m.panel_id for m in user.current_memberships]),
+        case_visibility(user),
+    ]
+
+
 def open_actions(user: User) -> sa.Select[Action]:
     """The user's own open actions on cases they may see (a partner's: cases shared with their
     agency), earliest due first (so the overdue come first), as a query to page through."""
-    panel_ids = [m.panel_id for m in user.current_memberships]
     return (
         sa.select(Action)
         .join(Action.case)
         .options(contains_eager(Action.case))
-        .where(
-            Action.owner_id == user.id,
-            Action.status.in_(OPEN_STATUSES),
-            Case.panel_id.in_(panel_ids),
-            case_visibility(user),
-        )
+        .where(*_open_actions_of(user))
         .order_by(Action.due_on, Action.id)
     )
-
-
-def open_actions_for(user: User) -> Sequence[Action]:
-    """Every open action of the user's (`open_actions`, unpaged)."""
-    if not user.current_memberships:
-        return []
-    return db.session.scalars(open_actions(user)).all()
 
 
 def open_action_counts(user: User, today: date) -> tuple[int, int]:
@@ -46,9 +43,10 @@ def open_action_counts(user: User, today: date) -> tuple[int, int]:
     due date, counted together in one statement."""
     if not user.current_memberships:
         return 0, 0
-    mine = open_actions(user).order_by(None).subquery()
-    overdue = sa.func.count(sa.case((mine.c.due_on < today, 1)))
-    total, late = db.session.execute(sa.select(sa.func.count(), overdue).select_from(mine)).one()
+    overdue = sa.func.count(sa.case((Action.due_on < today, 1)))
+    total, late = db.session.execute(
+        sa.select(sa.func.count(), overdue).join(Action.case).where(*_open_actions_of(user))
+    ).one()
     return total, late
 
 

@@ -102,11 +102,6 @@ def coordinated(user: User) -> sa.Select[Case]:
     )
 
 
-def coordinated_cases(user: User) -> Sequence[Case]:
-    """Every active case the user coordinates (`coordinated`, unpaged)."""
-    return db.session.scalars(coordinated(user)).all()
-
-
 def case_by_reference(reference: str) -> Case | None:
     """The case with this reference, whoever may see it; callers check access."""
     return db.session.scalar(

@@ -129,13 +129,9 @@ def quorum_at(meeting: Meeting, at: datetime) -> rules.Quorum:
     )
 
 
-def speakers_at(
-    meeting: Meeting, item: AgendaItem, at: datetime, conflicted: set[int] | None = None
-) -> list[User]:
-    """Who can give their agency's position on the item now: members in the room, without a
-    declared conflict of interest (`conflicted`, when the caller has read them already)."""
-    if conflicted is None:
-        conflicted = conflicted_user_ids(item)
+def speakers_at(meeting: Meeting, at: datetime, conflicted: set[int]) -> list[User]:
+    """Who can give their agency's position on an item now: members in the room, without a
+    declared conflict of interest on it (`conflicted_user_ids`)."""
     in_room = {p.user_id for p in presence_of(meeting) if rules.in_room(p, at)}
     return [
         a.user for a in meeting.attendance if a.user_id in in_room and a.user_id not in conflicted

@@ -260,7 +260,7 @@ def _sitting_page(meeting: Meeting, item: AgendaItem, status: int = 200, **forms
     conflict_form.user_id.choices = options((a.user.id, a.user.name) for a in meeting.attendance)
     # One position form per recommendation, each with its own prefix (and so its own field ids).
     conflicted = sitting_services.conflicted_user_ids(item)
-    speakers = sitting_services.speakers_at(meeting, item, now, conflicted)
+    speakers = sitting_services.speakers_at(meeting, now, conflicted)
     position_forms = {r.id: forms.PositionForm(prefix=f"pos{r.id}") for r in recommendations}
     position_forms |= forms_in.get("position_forms", {})
     for position_form in position_forms.values():

@@ -363,7 +363,9 @@ def post_exit_statement(scope: Scope) -> sa.Select[Any]:
     def due_after(months: int) -> sa.Select[Any]:
         first, end = closing_days_due(scope.period.start, until, months)
         return sa.select(
-            Case.id.label("case_id"), add_months(day_of(Case.closed_at), months).label("due_on")
+            Case.id.label("case_id"),
+            sa.literal(months).label("months"),
+            add_months(day_of(Case.closed_at), months).label("due_on"),
         ).where(
             Case.panel_id == scope.panel_id,
             Case.status == CaseStatus.CLOSED,
@@ -376,24 +378,30 @@ def post_exit_statement(scope: Scope) -> sa.Select[Any]:
         .cte("due")
         .prefix_with("MATERIALIZED")
     )
-    # The first sitting from the due day that discussed the case, looked up for each review
-    # in the index of a case's agenda items (a few rows), not joined from every discussion.
-    reviewed_on = (
-        sa.select(sa.func.min(day_of(Meeting.starts_at)))
-        .select_from(AgendaItem)
+    # The first sitting from the due day that discussed the case: the discussions since the
+    # period began (no earlier sitting can be a review), joined with the reviews by case.
+    discussions = (
+        sa.select(AgendaItem.case_id, day_of(Meeting.starts_at).label("sat_on"))
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
-            AgendaItem.case_id == due.c.case_id,
+            Meeting.panel_id == scope.panel_id,
+            Meeting.status.in_(HELD),
+            Meeting.starts_at >= _utc_midnight(scope.period.start),
             AgendaItem.outcome.in_(DISCUSSED),
             AgendaItem.removed_at.is_(None),
-            Meeting.status.in_(HELD),
-            day_of(Meeting.starts_at) >= due.c.due_on,
         )
-        .scalar_subquery()
+        .subquery("discussions")
     )
     reviews = (
-        sa.select(due.c.due_on, reviewed_on.label("reviewed_on"))
+        sa.select(due.c.due_on, sa.func.min(discussions.c.sat_on).label("reviewed_on"))
         .select_from(due)
+        .outerjoin(
+            discussions,
+            sa.and_(
+                discussions.c.case_id == due.c.case_id, discussions.c.sat_on >= due.c.due_on
+            ),
+        )
+        .group_by(due.c.case_id, due.c.months, due.c.due_on)
         .subquery("reviews")
     )
     grace = scope.review_grace_days

@@ -397,9 +397,7 @@ def post_exit_statement(scope: Scope) -> sa.Select[Any]:
         .select_from(due)
         .outerjoin(
             discussions,
-            sa.and_(
-                discussions.c.case_id == due.c.case_id, discussions.c.sat_on >= due.c.due_on
-            ),
+            sa.and_(discussions.c.case_id == due.c.case_id, discussions.c.sat_on >= due.c.due_on),
         )
         .group_by(due.c.case_id, due.c.months, due.c.due_on)
         .subquery("reviews")

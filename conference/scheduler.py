@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy.engine import CursorResult
 
 from conference.actions.jobs import action_reminders, report_requests
-from conference.audit.jobs import audit_anchor
+from conference.audit.jobs import audit_anchor, audit_seal
 from conference.cases.jobs import retention
 from conference.db import insert_or_ignore, utcnow
 from conference.documents.cache import prune_documents
@@ -53,6 +53,7 @@ JOBS = {
         Job("minutes-circulation", minutes_circulation, "35 7 * * *"),
         Job("email-delivery", email_delivery, "* * * * *", counts="e-mails", verb="sent"),
         Job("retention", retention, "45 2 * * *", counts="cases", verb="anonymised"),
+        Job("audit-seal", audit_seal, "* * * * *", counts="audit events", verb="sealed"),
         Job("audit-anchor", audit_anchor, "55 2 * * *", counts="anchors", verb="wrote"),
         Job("documents-prune", prune_documents, "5 3 * * *", counts="documents", verb="removed"),
     )

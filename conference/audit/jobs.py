@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from conference.audit.anchor import DAILY, anchor_head, anchored_today
+from conference.audit.chain import seal_pending
 
 
 def audit_anchor(now: datetime) -> int:
@@ -12,3 +13,9 @@ def audit_anchor(now: datetime) -> int:
         return 0
     anchor_head(now, reason=DAILY)
     return 1
+
+
+def audit_seal(now: datetime) -> int:
+    """Seal the events that committed since their process last sealed (each process seals at
+    most once a second after a commit: conference.audit.services). Returns how many."""
+    return seal_pending(durable=False).count

@@ -14,8 +14,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from conference.audit import services
 from conference.audit.anchor import anchor_head
 from conference.audit.chain import legacy_event_hash
+from conference.audit.jobs import audit_seal
 from conference.audit.models import AuditChain, AuditEvent
 from conference.audit.services import TO_SEAL, record_event
 from conference.db import UTCDateTime
@@ -95,6 +97,22 @@ def test_an_event_has_no_place_in_the_chain_until_its_transaction_commits() -> N
     assert event.mac is not None
     db.session.commit()
     assert event.seq == 1
+
+
+def test_events_committed_between_sealing_steps_wait_for_the_next_in_order(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "AUDIT_SEAL_SECONDS", 3600)
+    services._PACE.due(0)  # this process has just sealed
+    first = record_event("test.first", actor=None, now=NOW)
+    db.session.commit()
+    second = record_event("test.second", actor=None, now=NOW)
+    db.session.commit()
+    assert (first.seq, second.seq) == (None, None)  # each has its MAC; their place waits
+    assert audit_seal(NOW) == 2  # the scheduler's job, once a minute
+    db.session.expire_all()
+    assert (first.seq, second.seq) == (1, 2)
+    assert verify(app) == (0, "2 audit events verified, 0 anchors\n")
 
 
 def test_a_rolled_back_event_leaves_no_trace_and_no_gap(app: Flask) -> None:

@@ -81,6 +81,14 @@ class Config:
     # (a pool of its own beside each web process), "inline" (in the request) or "deferred".
     DOCUMENT_RENDERER = os.environ.get("DOCUMENT_RENDERER", "process")
     DOCUMENT_RENDER_PROCESSES = int(os.environ.get("DOCUMENT_RENDER_PROCESSES", "1"))
+    # A page asked for again by the same person and session, with nothing it shows changed, is
+    # sent as made at most this many seconds ago (0: never kept); each process keeps at most
+    # PAGE_CACHE_MB of pages (conference/pagecache.py).
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
+    PAGE_CACHE_MB = int(os.environ.get("PAGE_CACHE_MB", "64"))
+    # Audit events are sealed into the chain after their commit, by each process at most this
+    # often (seconds; 0: after every commit); the scheduler's audit-seal job seals any left.
+    AUDIT_SEAL_SECONDS = float(os.environ.get("AUDIT_SEAL_SECONDS", "1"))
     # Rows of each list on the home page and My work (the busiest coordinator's page stays small).
     WORK_LIST_SIZE = 25
     # Sessions end after this long without activity, and this long after signing in at most.
@@ -131,6 +139,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     EXPORTS_DIR = str(INSTANCE_DIR / "test-exports")
     DOCUMENT_RENDERER = "inline"  # the tests of "being prepared" ask for "deferred"
+    AUDIT_SEAL_SECONDS = 0.0  # each event in the chain as its commit ends (the tests of pacing ask)
 
 
 CONFIGS = {

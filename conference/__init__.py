@@ -31,7 +31,7 @@ from werkzeug.exceptions import (
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from conference import languages, observability
+from conference import languages, observability, pagecache
 from conference.db import end_reading, note_writes, tune_connections
 from conference.errors import DomainError
 from conference.extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -51,10 +51,6 @@ PUBLIC_ENDPOINTS = frozenset(
 ENROLMENT_ENDPOINTS = frozenset(
     {"auth.mfa_setup", "auth.logout", "languages.choose", "static", "bootstrap.static"}
 )
-
-# The session's last activity is written at most this often (seconds), not on every request.
-TOUCH_EVERY = 60
-
 
 # Scripts and styles only from the app itself, never inline; no framing; no referrer leaves the
 # site (paths carry case references).
@@ -128,6 +124,8 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     # database values in it are scrubbed first.
     observability.init_app(app)
     install_redaction(app.logger)
+    # Kept pages are sent before the sign-in loads the person (it checks the session itself).
+    pagecache.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=languages.select_locale)
@@ -219,7 +217,7 @@ def _register_login(app: Flask) -> None:
             return None
         if not row.user.active:
             return None
-        if (now - row.last_seen_at).total_seconds() > TOUCH_EVERY:
+        if now - row.last_seen_at > sessions.TOUCH_EVERY:
             row.last_seen_at = now
             db.session.commit()
         g.user_session = row

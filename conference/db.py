@@ -2,6 +2,7 @@
 
 import enum
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,21 +59,87 @@ def tune_connections(engine: sa.Engine) -> None:
 
 # Set in a connection's info while its transaction has written anything (see `end_reading`).
 WROTE = "conference.wrote"
+# Set while its transaction has changed what pages show: its commit counts one more change.
+CHANGED = "conference.changed"
+# Set on a connection whose changes are not counted (the schema's migrations: the count's
+# table may not exist yet, and servers restart on a new schema anyway).
+UNCOUNTED = "conference.uncounted"
+
+# The count of committed changes, read by the page cache (`conference.pagecache`).
+CHANGE_COUNT_TABLE = "content_version"
+# Tables whose rows no page shows: writing them changes no page. Every other table counts.
+BOOKKEEPING_TABLES = frozenset(
+    {
+        "audit_event",  # appended by every audited view
+        "audit_chain",
+        "user_session",  # touched as people use the site
+        "sign_in_throttle",
+        "form_submission",
+        "job_lease",  # the scheduler's
+        "alembic_version",
+        CHANGE_COUNT_TABLE,
+    }
+)
+# Statements that change no row pages show: transaction control, settings, and the schema
+# (whose changes come with a restart, and may drop the count's own table).
+_NOT_COUNTED = (
+    "SELECT",
+    "SAVEPOINT",
+    "RELEASE",
+    "ROLLBACK",
+    "PRAGMA",
+    "SHOW",
+    "SET ",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "COMMENT",
+)
+_WRITTEN_TABLE = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|COPY)\s+\"?(\w+)", re.IGNORECASE
+)
+_COUNT_CHANGE = (  # the same words in PostgreSQL and SQLite
+    "INSERT INTO content_version (id, n) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET n = content_version.n + 1"
+)
+
+
+def changes_pages(statement: str) -> bool:
+    """Whether a statement may change what a page shows: any write but to a bookkeeping table
+    (a statement not understood counts)."""
+    written = _WRITTEN_TABLE.match(statement)
+    return written is None or written.group(1).lower() not in BOOKKEEPING_TABLES
 
 
 def note_writes(engine: sa.Engine) -> None:
-    """Mark a connection whose transaction has run anything but a SELECT, until it ends."""
+    """Mark a connection whose transaction has run anything but a SELECT, until it ends; and
+    count, in the same transaction just before it commits, each that changed what pages show."""
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _written(conn: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip()[:6].upper() != "SELECT":
-            conn.info[WROTE] = True
+        start = statement.lstrip()[:9].upper()
+        if start.startswith("SELECT"):
+            return
+        conn.info[WROTE] = True
+        if not start.startswith(_NOT_COUNTED) and changes_pages(statement):
+            conn.info[CHANGED] = True
 
-    def _ended(conn: sa.Connection) -> None:
+    @sa.event.listens_for(engine, "commit")
+    def _committing(conn: sa.Connection) -> None:
+        if conn.info.pop(CHANGED, False) and not conn.info.get(UNCOUNTED):
+            # The driver's own cursor: the last statement of the transaction, whose lock on the
+            # count's row is held only while the commit completes.
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(_COUNT_CHANGE)
+            finally:
+                cursor.close()
         conn.info.pop(WROTE, None)
 
-    sa.event.listen(engine, "commit", _ended)
-    sa.event.listen(engine, "rollback", _ended)
+    @sa.event.listens_for(engine, "rollback")
+    def _rolled_back(conn: sa.Connection) -> None:
+        conn.info.pop(WROTE, None)
+        conn.info.pop(CHANGED, None)
 
 
 def end_reading(session: Any) -> None:
@@ -116,6 +183,8 @@ def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str,
     statement = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
     driver = connection.connection.driver_connection  # psycopg's, open in this transaction
     connection.info[WROTE] = True  # unseen by the events that note it (`end_reading`)
+    if table.name not in BOOKKEEPING_TABLES:
+        connection.info[CHANGED] = True
     with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row(

@@ -34,6 +34,7 @@ from conference.minutes.models import (
     MinutesVersion,
 )
 from conference.notify.models import JobLease, Notification
+from conference.pagecache import ContentVersion
 from conference.panels.models import Membership, Panel, PanelAgency
 from conference.submissions import FormSubmission
 
@@ -53,6 +54,7 @@ __all__ = [
     "CaseStatusChange",
     "ConflictDeclaration",
     "ConsentRecord",
+    "ContentVersion",
     "CoordinatorAssignment",
     "CurrentItem",
     "FormSubmission",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped
 from wtforms import HiddenField
 from wtforms.validators import Length
 
+from conference import pagecache
 from conference.db import internal, primary_key
 from conference.extensions import Model, db
 
@@ -34,10 +35,18 @@ class FormSubmission(Model):
     result_url: Mapped[str] = internal(sa.String(300), default="")
 
 
+def new_token() -> str:
+    """A one-time token for a form on a page being made (a kept copy of the page is sent with
+    new ones each time: `conference.pagecache`)."""
+    token = uuid.uuid4().hex
+    pagecache.note_one_time_token(token)
+    return token
+
+
 class SubmitOnce:
     """Mixed into a create form: a hidden one-time token, new on every page shown."""
 
-    once = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=32)])
+    once = HiddenField(default=new_token, validators=[Length(max=32)])
 
 
 def claim(token: str | None, *, user_id: int, now: datetime) -> str | None:

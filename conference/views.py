@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from conference import submissions
+from conference import pagecache, submissions
 from conference.auth.rules import is_recent, safe_next_path
 from conference.db import utcnow
 from conference.errors import ConflictError, DomainError, ForbiddenError
@@ -167,7 +167,9 @@ def recent_authentication(back: Callable[..., str] | None = None) -> Callable[..
         @wraps(view)
         def wrapped(**kwargs: Any) -> Any:
             within = timedelta(minutes=current_app.config["REAUTH_MINUTES"])
-            if is_recent(g.user_session.authenticated_at, now=utcnow(), within=within):
+            proved_at = g.user_session.authenticated_at
+            if is_recent(proved_at, now=utcnow(), within=within):
+                pagecache.keep_until(proved_at + within)  # a kept copy: only while recent
                 return view(**kwargs)
             target = request.full_path if request.method == "GET" else None
             if back is not None and request.method != "GET":

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from conference.db import UNCOUNTED
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -88,10 +90,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
+        # Schema changes are not counted as changes to pages (conference.db.note_writes). The
+        # mark is the pooled connection's: taken off before the pool has it back.
+        connection.info[UNCOUNTED] = True
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.info.pop(UNCOUNTED, None)
 
 
 if context.is_offline_mode():

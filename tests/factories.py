@@ -494,6 +494,17 @@ class JobLeaseFactory(Base):
     until = NOW
 
 
+class ContentVersionFactory(Base):
+    """The one row counting committed changes (written by the commits themselves)."""
+
+    class Meta:
+        model = m.ContentVersion
+        sqlalchemy_get_or_create = ("id",)  # any commit before may have written it
+
+    id = 1
+    n = 1
+
+
 class AuditChainFactory(Base):
     class Meta:
         model = m.AuditChain

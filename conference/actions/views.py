@@ -16,12 +16,14 @@ from conference.db import utcnow
 from conference.directory import queries as directory_queries
 from conference.extensions import db
 from conference.meetings.models import Meeting
+from conference.pagecache import kept
 from conference.views import paginate, post_form
 
 bp = Blueprint("actions", __name__)
 
 
 @bp.route("/my-work")
+@kept
 def my_work() -> Any:
     now = utcnow()
     today = now.date()

@@ -89,6 +89,20 @@ def expire_if_due(row: UserSession, *, now: datetime) -> str | None:
     return reason
 
 
+# How often a session row notes that it was seen (the idle timeout counts from it).
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def quiet(*, created_at: datetime, last_seen_at: datetime, now: datetime) -> bool:
+    """Whether a session, at `now`, neither ends (idle or too long open) nor is due to be
+    noted as seen."""
+    idle, absolute = timeouts()
+    ends = session_end_reason(
+        created_at=created_at, last_seen_at=last_seen_at, now=now, idle=idle, absolute=absolute
+    )
+    return ends is None and now - last_seen_at <= TOUCH_EVERY
+
+
 def end_sessions(user_id: int, *, now: datetime, reason: str) -> None:
     """End every open session of the user (sign-out, password change, deactivation)."""
     db.session.execute(

@@ -21,6 +21,7 @@ from conference.formatting import local_date
 from conference.forms import no_choice, options
 from conference.labels import label
 from conference.meetings.models import Recommendation, RecommendationOutcome
+from conference.pagecache import kept
 from conference.panels.models import AgencyTier
 from conference.views import apply_change, client_ip, paginate, post_form, show_error
 
@@ -70,6 +71,7 @@ def find() -> Any:
 
 
 @bp.route("/")
+@kept
 def index() -> Any:
     form = forms.CaseFilterForm(request.args)
     form.coordinator.choices = [
@@ -263,11 +265,13 @@ def _open_restricted(case: Case) -> services.RestrictedDetails:
 
 
 @bp.route("/<reference>")
+@kept
 def show(reference: str) -> Any:
     return _render_case(load_visible_case(reference))
 
 
 @bp.route("/<reference>/restricted")
+@kept
 def restricted(reference: str) -> Any:
     return _render_case(load_visible_case(reference), restricted=True)
 

@@ -12,11 +12,13 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.meetings.queries import upcoming_meetings
 from conference.notify.queries import unread_for
+from conference.pagecache import kept
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
+@kept
 def index() -> Any:
     now = utcnow()
     today = now.date()

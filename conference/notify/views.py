@@ -10,11 +10,13 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.notify import queries
 from conference.notify.models import Notification
+from conference.pagecache import kept
 
 bp = Blueprint("notify", __name__, url_prefix="/notifications")
 
 
 @bp.route("/")
+@kept
 def inbox() -> Any:
     return render_template("notify/inbox.html", notifications=queries.inbox_of(current_user))
 

@@ -32,6 +32,7 @@ from conference.meetings.models import (
 from conference.meetings.services import agenda as agenda_services
 from conference.meetings.services import base
 from conference.meetings.views import bp, load_managed_meeting, load_meeting
+from conference.pagecache import kept
 from conference.views import (
     apply_change,
     client_ip,
@@ -72,6 +73,7 @@ def _agenda_page(meeting: Meeting, status: int = 200, **form_overrides: Any) -> 
 
 
 @bp.route("/<int:meeting_id>/agenda")
+@kept
 def agenda(meeting_id: int) -> Any:
     return _agenda_page(load_meeting(meeting_id))
 
@@ -242,6 +244,7 @@ def _audit_download(meeting: Meeting, document: str) -> Callable[[], None]:
 
 
 @bp.route("/<int:meeting_id>/agenda.pdf")
+@kept
 @recent_authentication()
 def agenda_pdf(meeting_id: int) -> Any:
     meeting = load_meeting(meeting_id)
@@ -256,6 +259,7 @@ def agenda_pdf(meeting_id: int) -> Any:
 
 
 @bp.route("/<int:meeting_id>/pack.pdf")
+@kept
 @recent_authentication()
 def pack_pdf(meeting_id: int) -> Any:
     meeting = load_meeting(meeting_id)

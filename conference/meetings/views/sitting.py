@@ -36,6 +36,7 @@ from conference.meetings.services import base
 from conference.meetings.services import live as live_services
 from conference.meetings.services import sitting as sitting_services
 from conference.meetings.views import bp, load_managed_meeting
+from conference.pagecache import kept
 from conference.views import (
     apply_change,
     client_ip,
@@ -350,6 +351,7 @@ def _crime_suspected(case: Any) -> bool | None:
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>")
+@kept
 def sitting(meeting_id: int, item_id: int) -> Any:
     meeting = load_managed_meeting(meeting_id)
     item = _load_item(meeting, item_id)

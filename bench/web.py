@@ -223,6 +223,7 @@ def sign_in(port: int, email: str) -> str:
     request(
         "POST", "/login", {"csrf_token": token.group(1), "email": email, "password": DEMO_PASSWORD}
     )
+    request("GET", "/")  # where the sign-in leads: a browser keeps the cookie its forms need
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 

@@ -9,6 +9,10 @@ settings, and drives each page with wrk (20 connections). Prints for each page
 against the case page (`web_restricted_view_pct_of_case_page`), and the p95 of a cheap page while
 four clients download PDFs (`web_cheap_p95_during_pdfs`).
 
+wrk asks for the same page again and again, so after the first request it is sent as kept
+(conference/pagecache.py). A second server with no page kept measures each page as made for
+every request, what a first visit costs: `BENCH web_<page>_made_pct_of_hello` and `_made_p99`.
+
 Needs PostgreSQL (BENCH_WEB_DATABASE_URL, default the local `bench_web`, created if missing; its
 tables are dropped) and wrk (`make bench` installs it). BENCH_WEB_SECONDS sets each run's length.
 """
@@ -48,6 +52,7 @@ URL = os.environ.get("BENCH_WEB_DATABASE_URL", "postgresql://postgres@127.0.0.1:
 SECONDS = int(os.environ.get("BENCH_WEB_SECONDS", "10"))
 CASES, ACTIONS_PER_CASE, REPORTS, COORDINATED = 10_000, 5, 5_000, 2_000
 CLIENTS = 20
+CHAIR, POLICE = "chair@example.org", "police@example.org"
 
 
 def free_port() -> int:
@@ -319,20 +324,20 @@ def main() -> None:
     finally:
         hello.stop()
     print(f"BENCH web_hello_rps {hello_rps:.0f} req/s")
+    visits = [(name, path, "chair") for name, path in paths.items() if name != "agenda_pdf"] + [
+        ("home_coordinator", "/", "coordinator"),
+        ("my_work_coordinator", "/my-work", "coordinator"),
+    ]
     app = Server("wsgi:app", env)
     try:
-        chair = sign_in(app.port, "chair@example.org")
-        coordinator = sign_in(app.port, "police@example.org")
-        visits = [(name, path, chair) for name, path in paths.items() if name != "agenda_pdf"] + [
-            ("home_coordinator", "/", coordinator),
-            ("my_work_coordinator", "/my-work", coordinator),
-        ]
-        for name, path, cookie in visits:  # each answers the page itself, not a redirect
-            status = status_of(app.port, path, cookie)
+        cookies = {"chair": sign_in(app.port, CHAIR), "coordinator": sign_in(app.port, POLICE)}
+        chair = cookies["chair"]
+        for name, path, who in visits:  # each answers the page itself, not a redirect
+            status = status_of(app.port, path, cookies[who])
             assert status == 200, f"{name}: {path} answered {status}"
         rates = {}
-        for name, path, cookie in visits:
-            rps, percentiles = wrk(app.port, path, cookie)
+        for name, path, who in visits:
+            rps, percentiles = wrk(app.port, path, cookies[who])
             rates[name] = rps
             print(f"BENCH web_{name}_pct_of_hello {100 * rps / hello_rps:.1f} %")
             print(f"BENCH web_{name}_p99 {percentiles[99]:.0f} ms")
@@ -344,6 +349,16 @@ def main() -> None:
         print(f"BENCH web_cheap_p95_during_pdfs {p95:.0f} ms")
     finally:
         app.stop()
+    # The same pages made for every request (no page kept): what a first visit costs.
+    made = Server("wsgi:app", env | {"PAGE_CACHE_SECONDS": "0"})
+    try:
+        cookies = {"chair": sign_in(made.port, CHAIR), "coordinator": sign_in(made.port, POLICE)}
+        for name, path, who in visits:
+            rps, percentiles = wrk(made.port, path, cookies[who], seconds=max(SECONDS // 2, 3))
+            print(f"BENCH web_{name}_made_pct_of_hello {100 * rps / hello_rps:.1f} %")
+            print(f"BENCH web_{name}_made_p99 {percentiles[99]:.0f} ms")
+    finally:
+        made.stop()
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ def test_a_page_read_again_is_not_planned_again(app: Flask) -> None:
         pooled=True,
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         SQLALCHEMY_ENGINE_OPTIONS=options,
+        PAGE_CACHE_SECONDS=0,  # the page made for every request, not sent as kept
+        AUDIT_SEAL_SECONDS=3600,  # the sign-in's event sealed later, not on a second connection
     )
     client = server.test_client()
     response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})

@@ -177,24 +177,25 @@ def _serve() -> Response | None:
     user_id, now = _signed_in(), utcnow()
     if user_id is None:
         return None
-    version = _session_still_good(user_id, now)
-    if version is None:
-        return None
-    g.page_key = key = _key(user_id, version)
-    page = _store().get(key, max_age)
-    if page is None or (page.until is not None and now >= page.until):
-        return None  # made as usual (or refused), then kept by `_keep`
-    del g.page_key
-    g.page_kept = True
-    principal = KeptPagePrincipal(user_id)
-    g._login_user = principal  # Flask-Login's current user for this request
-    if page.audits:
-        from conference.audit.services import record_event
-        from conference.views import client_ip
+    # One connection, no transaction: each statement commits as it runs.
+    with db.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        version = _session_still_good(autocommit, user_id, now)
+        if version is None:
+            return None
+        g.page_key = key = _key(user_id, version)
+        page = _store().get(key, max_age)
+        if page is None or (page.until is not None and now >= page.until):
+            return None  # made as usual (or refused), then kept by `_keep`
+        del g.page_key
+        g.page_kept = True
+        principal = KeptPagePrincipal(user_id)
+        g._login_user = principal  # Flask-Login's current user for this request
+        if page.audits:  # shown only once its audit record is kept, as when it was made
+            from conference.audit.services import append_events
+            from conference.views import client_ip
 
-        for fields in page.audits:
-            record_event(**fields, actor=principal, now=now, ip=client_ip())
-        db.session.commit()  # shown only once its audit record is kept, as when it was made
+            append_events(autocommit, list(page.audits), actor=principal, now=now, ip=client_ip())
     return Response(page.body_to_send(), headers=list(page.headers))
 
 
@@ -232,16 +233,13 @@ def _session_check() -> sa.Select[Any]:
     )
 
 
-def _session_still_good(user_id: int, now: datetime) -> int | None:
+def _session_still_good(connection: sa.Connection, user_id: int, now: datetime) -> int | None:
     """The count of changes, when the session row is open, its user active and nothing is due
-    (a timeout, or noting that the session was seen): one statement, in no transaction (one
-    round trip to the database, none to begin and end a transaction)."""
+    (a timeout, or noting that the session was seen): one statement."""
     from conference.auth import sessions
 
     values = {"token_hash": sessions.digest(session["sid"]), "user_id": user_id}
-    with db.engine.connect() as connection:
-        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-        row = autocommit.execute(_session_check(), values).first()
+    row = connection.execute(_session_check(), values).first()
     if row is None or not row.active:
         return None
     if not sessions.quiet(created_at=row.created_at, last_seen_at=row.last_seen_at, now=now):

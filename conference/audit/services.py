@@ -45,7 +45,7 @@ class SealPace:
 _PACE = SealPace()
 
 
-def record_event(
+def new_event(
     action: str,
     *,
     actor: Any,
@@ -56,8 +56,7 @@ def record_event(
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event, with the MAC of its fields, to the session; it commits (or rolls
-    back) with the audited change, and is sealed into the chain right after the commit."""
+    """One audit event, with the MAC of its fields (not yet written anywhere)."""
     event = AuditEvent(
         at=now,
         actor_id=getattr(actor, "id", None),
@@ -70,11 +69,56 @@ def record_event(
         nonce=secrets.token_hex(16),
     )
     event.mac = chain.event_mac(chain.audit_key(), event)
+    return event
+
+
+def record_event(action: str, **fields: Any) -> AuditEvent:
+    """Add one audit event (`new_event`) to the session; it commits (or rolls back) with the
+    audited change, and is sealed into the chain after the commit."""
+    event = new_event(action, **fields)
     db.session.add(event)
-    fields = {"object_type": object_type, "object_id": object_id, "panel_id": panel_id}
-    pagecache.note_audit({"action": action, **fields, "detail": detail})
+    pagecache.note_audit(
+        {
+            "action": action,
+            **{name: fields.get(name) for name in ("object_type", "object_id", "panel_id")},
+            "detail": fields.get("detail"),
+        }
+    )
     db.session.info[TO_SEAL] = True
     return event
+
+
+_WRITTEN = ("at", "actor_id", "action", "object_type", "object_id", "panel_id", "ip", "detail")
+
+
+def append_events(
+    connection: sa.Connection,
+    events: list[dict[str, Any]],
+    *,
+    actor: Any,
+    now: datetime,
+    ip: str | None,
+) -> None:
+    """Write audit events on a connection that commits each statement as it runs (a kept page's
+    showing, which changes nothing else): they are committed when this returns."""
+    rows = [new_event(**fields, actor=actor, now=now, ip=ip) for fields in events]
+    connection.execute(
+        sa.insert(AuditEvent),
+        [{name: getattr(e, name) for name in (*_WRITTEN, "nonce", "mac")} for e in rows],
+    )
+    seal_if_due()
+
+
+def seal_if_due() -> None:
+    """Seal committed events into the chain, unless this process did a moment ago (its next
+    step, or the scheduler's audit-seal job, seals them then)."""
+    if not _PACE.due(current_app.config["AUDIT_SEAL_SECONDS"]):
+        return
+    try:
+        chain.seal_pending(durable=False)
+    except sa.exc.SQLAlchemyError:
+        # The events are committed; they wait for the next sealing step.
+        log.exception("sealing the audit chain failed; the events wait for the next seal")
 
 
 @sa.event.listens_for(db.session, "after_commit")
@@ -82,13 +126,7 @@ def _seal_after_commit(session: Session) -> None:
     # The session cannot run SQL here; sealing takes a connection and transaction of its own.
     if session.in_nested_transaction() or not session.info.pop(TO_SEAL, False):
         return
-    if not _PACE.due(current_app.config["AUDIT_SEAL_SECONDS"]):
-        return  # this process sealed a moment ago: its next step, or the audit-seal job, will
-    try:
-        chain.seal_pending(durable=False)
-    except sa.exc.SQLAlchemyError:
-        # The change and its events are committed; they wait for the next sealing step.
-        log.exception("sealing the audit chain failed; the events wait for the next seal")
+    seal_if_due()
 
 
 @sa.event.listens_for(db.session, "after_soft_rollback")

@@ -7,7 +7,8 @@ statement, which checks the session as every request does and reads the count of
 
 What is kept, and for whom (`keep`, `_key`, `_keep`):
 - only pages (and document downloads) whose view is marked with `@kept`, asked for with GET,
-  answered 200 by a request that changed nothing pages show;
+  answered 200 (or 202, a document being prepared) by a request that changed nothing pages
+  show;
 - for one person in one browser session: the key holds the user, the session (its token and
   every value its cookie carries: the CSRF token, messages waiting to be shown), the address
   asked, and the languages the browser accepts;
@@ -46,6 +47,8 @@ from conference.db import CHANGE_COUNT_TABLE, CHANGED, internal, utcnow
 from conference.extensions import Model, db
 
 KEPT = "conference_kept_page"
+# A page, and a document's "being prepared" (until its render is stored, which is a change).
+KEPT_STATUSES = frozenset({200, 202})
 # Made again for each response: the cookie, and the length of the body sent.
 _NOT_KEPT_HEADERS = frozenset({"set-cookie", "content-length"})
 
@@ -69,6 +72,7 @@ def kept(view: View) -> View:
 
 @dataclass(frozen=True)
 class Page:
+    status: int
     body: bytes
     headers: tuple[tuple[str, str], ...]  # its type, and a download's name
     made_at: float  # time.monotonic()
@@ -196,7 +200,7 @@ def _serve() -> Response | None:
             from conference.views import client_ip
 
             append_events(autocommit, list(page.audits), actor=principal, now=now, ip=client_ip())
-    return Response(page.body_to_send(), headers=list(page.headers))
+    return Response(page.body_to_send(), status=page.status, headers=list(page.headers))
 
 
 def _signed_in() -> int | None:
@@ -263,7 +267,7 @@ def _keep(response: Response) -> Response:
     key = g.pop("page_key", None)
     if (
         key is None
-        or response.status_code != 200
+        or response.status_code not in KEPT_STATUSES
         or response.is_streamed
         or response.direct_passthrough
         or session.modified  # a message shown, a token made: the next page differs
@@ -272,6 +276,7 @@ def _keep(response: Response) -> Response:
     ):
         return response
     page = Page(
+        status=response.status_code,
         body=response.get_data(),
         headers=tuple(
             (name, value)

@@ -5,7 +5,7 @@ Building a page is mostly Python: the sign-in with the person's memberships, the
 templates (5 to 15 ms of processor for the pages people use most). Sending a kept one costs one
 statement, which checks the session as every request does and reads the count of changes.
 
-What is kept, and for whom (`keep`, `_key`, `_keep`):
+What is kept, and for whom (`kept`, `_key`, `_keep`):
 - only pages (and document downloads) whose view is marked with `@kept`, asked for with GET,
   answered 200 (or 202, a document being prepared) by a request that changed nothing pages
   show;
@@ -13,9 +13,9 @@ What is kept, and for whom (`keep`, `_key`, `_keep`):
   every value its cookie carries: the CSRF token, messages waiting to be shown), the address
   asked, and the languages the browser accepts;
 - for at most PAGE_CACHE_SECONDS (or until a decision it rests on lapses: `keep_until`), and
-  only while nothing pages show has changed: each commit
-  that writes anything but a bookkeeping table counts one more change (`conference.db`), in the
-  same transaction, so every server process and the scheduler see it at once.
+  only while nothing pages show has changed: each commit that writes anything but a bookkeeping
+  table counts one more change (`conference.db`), in the same transaction, so every server
+  process and the scheduler see it at once.
 
 Before a kept page is sent, everything that is checked on each request is checked: the session
 row (signed out, timed out, deactivated: the page is built, or refused, as usual), the browser's
@@ -120,9 +120,6 @@ class PageStore:
 
     def _drop(self, key: tuple[Any, ...]) -> None:
         self._size -= len(self._pages.pop(key).body)
-
-    def __len__(self) -> int:
-        return len(self._pages)
 
 
 class KeptPagePrincipal(UserMixin):

@@ -4,6 +4,7 @@ ended, something it shows has changed (in any server process), or a message is w
 
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from conference.audit.verify import verify_trail
 from conference.auth.models import UserSession
 from conference.db import utcnow
 from conference.extensions import db
+from conference.pagecache import Page, PageStore
 from tests.auth.test_sessions import age_sessions
 from tests.conftest import make_app
 from tests.factories import TEST_PASSWORD, AgendaItemFactory, AttendanceFactory, MeetingFactory
@@ -244,3 +246,23 @@ def test_changes_committed_at_once_are_each_counted(app: Flask, world: World) ->
     assert errors == []
     db.session.rollback()
     assert count() == before + workers
+
+
+def test_a_process_keeps_no_more_pages_than_its_budget_the_least_recent_going_first() -> None:
+    store = PageStore(max_bytes=3000)
+
+    def page(size: int) -> Page:
+        return Page(200, b"x" * size, (), time.monotonic(), None, (), ())
+
+    store.put(("a",), page(300))
+    store.put(("b",), page(300))
+    store.put(("too big",), page(1000))  # more than an eighth of the budget: never kept
+    assert store.get(("too big",), 30) is None
+    assert store.get(("a",), 30) is not None  # now the most recently used
+    for n in range(9):
+        store.put((n,), page(300))
+    # Eleven pages of 300 are more than 3000: the least recently used one went.
+    assert store.get(("b",), 30) is None
+    assert store.get(("a",), 30) is not None
+    assert store.get((8,), 30) is not None
+    assert store.get((8,), 0) is None  # older than the age asked

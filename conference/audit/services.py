@@ -88,7 +88,11 @@ def record_event(action: str, **fields: Any) -> AuditEvent:
     return event
 
 
-_WRITTEN = ("at", "actor_id", "action", "object_type", "object_id", "panel_id", "ip", "detail")
+_WRITTEN = (
+    *("at", "actor_id", "action", "object_type", "object_id", "panel_id", "ip", "detail"),
+    *("nonce", "mac"),
+)
+_APPEND = sa.insert(AuditEvent)
 
 
 def append_events(
@@ -101,11 +105,9 @@ def append_events(
 ) -> None:
     """Write audit events on a connection that commits each statement as it runs (a kept page's
     showing, which changes nothing else): they are committed when this returns."""
-    rows = [new_event(**fields, actor=actor, now=now, ip=ip) for fields in events]
-    connection.execute(
-        sa.insert(AuditEvent),
-        [{name: getattr(e, name) for name in (*_WRITTEN, "nonce", "mac")} for e in rows],
-    )
+    for fields in events:  # one statement each (usually one): no batch to set up
+        event = new_event(**fields, actor=actor, now=now, ip=ip)
+        connection.execute(_APPEND, {name: getattr(event, name) for name in _WRITTEN})
     seal_if_due()
 
 

@@ -83,7 +83,6 @@ BOOKKEEPING_TABLES = frozenset(
 # Statements that change no row pages show: transaction control, settings, and the schema
 # (whose changes come with a restart, and may drop the count's own table).
 _NOT_COUNTED = (
-    "SELECT",
     "SAVEPOINT",
     "RELEASE",
     "ROLLBACK",
@@ -98,7 +97,7 @@ _NOT_COUNTED = (
 _WRITTEN_TABLE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|COPY)\s+\"?(\w+)", re.IGNORECASE
 )
-_COUNT_CHANGE = (  # the same words in PostgreSQL and SQLite
+COUNT_CHANGE = (  # the same words in PostgreSQL and SQLite
     "INSERT INTO content_version (id, n) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET n = content_version.n + 1"
 )
@@ -131,7 +130,7 @@ def note_writes(engine: sa.Engine) -> None:
             # count's row is held only while the commit completes.
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.execute(_COUNT_CHANGE)
+                cursor.execute(COUNT_CHANGE)
             finally:
                 cursor.close()
         conn.info.pop(WROTE, None)

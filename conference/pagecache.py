@@ -94,6 +94,7 @@ class PageStore:
         self.max_bytes = max_bytes
         self._pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
         self._size = 0
+        self._swept = time.monotonic()
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...], max_age: float) -> Page | None:
@@ -107,16 +108,27 @@ class PageStore:
             self._pages.move_to_end(key)
             return page
 
-    def put(self, key: tuple[Any, ...], page: Page) -> None:
+    def put(self, key: tuple[Any, ...], page: Page, max_age: float) -> None:
         if len(page.body) > self.max_bytes // 8:
             return
         with self._lock:
+            self._sweep(max_age)
             if key in self._pages:
                 self._drop(key)
             self._pages[key] = page
             self._size += len(page.body)
             while self._size > self.max_bytes:
                 self._drop(next(iter(self._pages)))
+
+    def _sweep(self, max_age: float) -> None:
+        """Drop the pages too old to be sent, at most once per `max_age`: pages of a session
+        that ended, or of an older count, are never asked for again and would stay."""
+        now = time.monotonic()
+        if now - self._swept < max_age:
+            return
+        self._swept = now
+        for key in [key for key, page in self._pages.items() if now - page.made_at > max_age]:
+            self._drop(key)
 
     def _drop(self, key: tuple[Any, ...]) -> None:
         self._size -= len(self._pages.pop(key).body)
@@ -184,12 +196,11 @@ def _serve() -> Response | None:
         version = _session_still_good(autocommit, user_id, now)
         if version is None:
             return None
-        g.page_key = key = _key(user_id, version)
+        key = _key(user_id, version)
         page = _store().get(key, max_age)
         if page is None or (page.until is not None and now >= page.until):
-            return None  # made as usual (or refused), then kept by `_keep`
-        del g.page_key
-        g.page_kept = True
+            g.page_key = key  # made as usual (or refused), then kept by `_keep`
+            return None
         principal = KeptPagePrincipal(user_id)
         g._login_user = principal  # Flask-Login's current user for this request
         if page.audits:  # shown only once its audit record is kept, as when it was made
@@ -285,5 +296,5 @@ def _keep(response: Response) -> Response:
         audits=tuple(g.get("page_audits", ())),
         tokens=tuple(g.get("page_tokens", ())),
     )
-    _store().put(key, page)
+    _store().put(key, page, current_app.config["PAGE_CACHE_SECONDS"])
     return response

@@ -1,10 +1,11 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
-from conference.db import UNCOUNTED
+from conference.db import CHANGE_COUNT_TABLE, COUNT_CHANGE, UNCOUNTED
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -90,13 +91,18 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        # Schema changes are not counted as changes to pages (conference.db.note_writes). The
-        # mark is the pooled connection's: taken off before the pool has it back.
+        # A migration's statements are not counted one by one as changes to pages (the count's
+        # table may not exist yet: conference.db.note_writes); one change is counted at the end.
+        # The mark is the pooled connection's: taken off before the pool has it back.
         connection.info[UNCOUNTED] = True
         try:
             context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
             with context.begin_transaction():
                 context.run_migrations()
+            # Data the migrations changed reaches every server's kept pages at once.
+            if sa.inspect(connection).has_table(CHANGE_COUNT_TABLE):
+                connection.exec_driver_sql(COUNT_CHANGE)
+                connection.commit()
         finally:
             connection.info.pop(UNCOUNTED, None)
 

@@ -254,15 +254,22 @@ def test_a_process_keeps_no_more_pages_than_its_budget_the_least_recent_going_fi
     def page(size: int) -> Page:
         return Page(200, b"x" * size, (), time.monotonic(), None, (), ())
 
-    store.put(("a",), page(300))
-    store.put(("b",), page(300))
-    store.put(("too big",), page(1000))  # more than an eighth of the budget: never kept
+    store.put(("a",), page(300), 30)
+    store.put(("b",), page(300), 30)
+    store.put(("too big",), page(1000), 30)  # more than an eighth of the budget: never kept
     assert store.get(("too big",), 30) is None
     assert store.get(("a",), 30) is not None  # now the most recently used
     for n in range(9):
-        store.put((n,), page(300))
+        store.put((n,), page(300), 30)
     # Eleven pages of 300 are more than 3000: the least recently used one went.
     assert store.get(("b",), 30) is None
     assert store.get(("a",), 30) is not None
     assert store.get((8,), 30) is not None
     assert store.get((8,), 0) is None  # older than the age asked
+
+    # Pages nobody asks for again (their session ended) go once they are too old to be sent.
+    sweeping = PageStore(max_bytes=3000)
+    sweeping.put(("ended",), page(300), 0.05)
+    time.sleep(0.1)
+    sweeping.put(("new",), page(300), 0.05)
+    assert sweeping.get(("ended",), max_age=3600) is None

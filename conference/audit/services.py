@@ -5,6 +5,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,12 +27,15 @@ TO_SEAL = "audit_events_to_seal"
 class SealPace:
     """How often this process seals after a commit. Each event has its MAC as it is written;
     sealing gives it its place in the chain, in a short transaction that takes the chain's head.
-    Sealed once a second, a busy process takes the head once for many events rather than once
-    for each (the audited views under load waited for it in turn)."""
+    Sealed at most once a second, a busy process takes the head once for many events rather
+    than once for each (the audited views under load waited for it in turn); a commit that
+    finds the step done a moment ago has one more step run when the second is up."""
 
     def __init__(self) -> None:
         self._last = float("-inf")
         self._lock = threading.Lock()
+        self._waiting: threading.Timer | None = None
+        self._waiting_at = float("inf")
 
     def due(self, every: float) -> bool:
         with self._lock:
@@ -40,6 +44,26 @@ class SealPace:
                 return False
             self._last = now
             return True
+
+    def later(self, every: float, seal: Callable[[], None]) -> None:
+        """Run `seal` once `every` seconds have passed since the last step (one step waits at
+        most: the earliest)."""
+        with self._lock:
+            at = self._last + every
+            if self._waiting is not None:
+                if self._waiting_at <= at:
+                    return
+                self._waiting.cancel()
+            self._waiting_at = at
+            self._waiting = threading.Timer(max(0.0, at - time.monotonic()), self._run, (seal,))
+            self._waiting.daemon = True
+            self._waiting.start()
+
+    def _run(self, seal: Callable[[], None]) -> None:
+        with self._lock:
+            self._waiting = None
+            self._last = time.monotonic()
+        seal()
 
 
 _PACE = SealPace()
@@ -72,25 +96,44 @@ def new_event(
     return event
 
 
-def record_event(action: str, **fields: Any) -> AuditEvent:
+def record_event(
+    action: str,
+    *,
+    actor: Any,
+    now: datetime,
+    object_type: str | None = None,
+    object_id: int | str | None = None,
+    panel_id: int | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Add one audit event (`new_event`) to the session; it commits (or rolls back) with the
     audited change, and is sealed into the chain after the commit."""
-    event = new_event(action, **fields)
+    what: dict[str, Any] = {
+        "object_type": object_type,
+        "object_id": object_id,
+        "panel_id": panel_id,
+        "detail": detail,
+    }
+    event = new_event(action, actor=actor, now=now, ip=ip, **what)
     db.session.add(event)
-    pagecache.note_audit(
-        {
-            "action": action,
-            **{name: fields.get(name) for name in ("object_type", "object_id", "panel_id")},
-            "detail": fields.get("detail"),
-        }
-    )
+    pagecache.note_audit({"action": action, **what})
     db.session.info[TO_SEAL] = True
     return event
 
 
+# The columns an event is written with (its place in the chain comes when it is sealed).
 _WRITTEN = (
-    *("at", "actor_id", "action", "object_type", "object_id", "panel_id", "ip", "detail"),
-    *("nonce", "mac"),
+    "at",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "panel_id",
+    "ip",
+    "detail",
+    "nonce",
+    "mac",
 )
 _APPEND = sa.insert(AuditEvent)
 
@@ -112,10 +155,23 @@ def append_events(
 
 
 def seal_if_due() -> None:
-    """Seal committed events into the chain, unless this process did a moment ago (its next
-    step, or the scheduler's audit-seal job, seals them then)."""
-    if not _PACE.due(current_app.config["AUDIT_SEAL_SECONDS"]):
+    """Seal committed events into the chain now, or, when this process did a moment ago, as
+    soon as AUDIT_SEAL_SECONDS have passed since (the scheduler's audit-seal job, each minute,
+    seals whatever a process that stopped left)."""
+    every = current_app.config["AUDIT_SEAL_SECONDS"]
+    if _PACE.due(every):
+        _seal()
         return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def seal_in_app() -> None:
+        with app.app_context():
+            _seal()
+
+    _PACE.later(every, seal_in_app)
+
+
+def _seal() -> None:
     try:
         chain.seal_pending(durable=False)
     except sa.exc.SQLAlchemyError:

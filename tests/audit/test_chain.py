@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -435,3 +436,20 @@ def test_an_upgraded_installation_keeps_its_unkeyed_chain_and_goes_on_keyed(app:
     code, output = verify(app)
     assert code == 1
     assert output.splitlines() == ["event 4: does not follow the event before it"]
+
+
+def test_an_event_left_by_a_paced_step_is_sealed_when_the_pace_allows(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "AUDIT_SEAL_SECONDS", 0.2)
+    services._PACE.due(0)  # this process has just sealed
+    event = record_event("test.paced", actor=None, now=NOW)
+    db.session.commit()
+    assert event.seq is None  # no step now: the last was a moment ago
+    for _ in range(50):  # one more step runs once the 0.2 s are up, with no other commit
+        time.sleep(0.05)
+        db.session.expire_all()
+        if event.seq is not None:
+            break
+    assert event.seq == 1
+    assert verify(app) == (0, "1 audit events verified, 0 anchors\n")

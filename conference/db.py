@@ -106,6 +106,8 @@ COUNT_CHANGE = (  # the same words in PostgreSQL and SQLite
 def changes_pages(statement: str) -> bool:
     """Whether a statement may change what a page shows: any write but to a bookkeeping table
     (a statement not understood counts)."""
+    if statement.lstrip()[:9].upper().startswith(("SELECT", *_NOT_COUNTED)):
+        return False
     written = _WRITTEN_TABLE.match(statement)
     return written is None or written.group(1).lower() not in BOOKKEEPING_TABLES
 
@@ -116,11 +118,10 @@ def note_writes(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _written(conn: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-        start = statement.lstrip()[:9].upper()
-        if start.startswith("SELECT"):
+        if statement.lstrip()[:6].upper() == "SELECT":
             return
         conn.info[WROTE] = True
-        if not start.startswith(_NOT_COUNTED) and changes_pages(statement):
+        if changes_pages(statement):
             conn.info[CHANGED] = True
 
     @sa.event.listens_for(engine, "commit")
